@@ -1,0 +1,79 @@
+"""Typed settings, read from the environment once per call (cheap; no global state to reset in tests).
+
+| variable                | meaning                                                          |
+|-------------------------|------------------------------------------------------------------|
+| TRACKER_DATABASE_URL    | PostgreSQL/PostGIS URL; unset → the private cluster              |
+| TRACKER_HOME            | where the private cluster and export logs live (outside the repo)|
+| TRACKER_PG_BINDIR       | PostgreSQL binaries (default: newest /usr/lib/postgresql/*/bin)  |
+| TRACKER_PG_USER         | unprivileged user that runs the private server when run as root  |
+| TRACKER_BASEMAP         | none / osm / tianditu (map background)                           |
+| TRACKER_TIANDITU_KEY    | Tianditu ``tk`` key, needed for the tianditu basemap              |
+| TRACKER_USER            | name recorded in updated_by and the export log (default: login)  |
+| TRACKER_DEV             | 1 → show full error details in the app (development only)        |
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import ConfigError
+
+BASEMAPS = ("none", "osm", "tianditu")
+
+
+def _default_home() -> Path:
+    if os.geteuid() == 0:
+        # /root is not traversable by the unprivileged user who must run PostgreSQL.
+        return Path("/var/lib/flood-tracker")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "flood-tracker"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    home: Path
+    pg_bindir: Path | None
+    pg_user: str
+    basemap: str
+    tianditu_key: str | None
+    user: str
+    dev: bool
+
+    @property
+    def cluster_dir(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def export_log(self) -> Path:
+        return self.home / "export-log.jsonl"
+
+
+def get_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    basemap = env.get("TRACKER_BASEMAP", "none").strip().lower() or "none"
+    if basemap not in BASEMAPS:
+        raise ConfigError(
+            f"TRACKER_BASEMAP={basemap!r} is not known; set it to one of {', '.join(BASEMAPS)}."
+        )
+    bindir = env.get("TRACKER_PG_BINDIR")
+    return Settings(
+        database_url=env.get("TRACKER_DATABASE_URL") or None,
+        home=Path(env["TRACKER_HOME"]) if env.get("TRACKER_HOME") else _default_home(),
+        pg_bindir=Path(bindir) if bindir else None,
+        pg_user=env.get("TRACKER_PG_USER", "postgres"),
+        basemap=basemap,
+        tianditu_key=env.get("TRACKER_TIANDITU_KEY") or None,
+        user=env.get("TRACKER_USER") or _login(),
+        dev=env.get("TRACKER_DEV", "") in ("1", "true", "yes"),
+    )
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
