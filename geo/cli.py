@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrackerError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # output piped into head/less that closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("tracker: interrupted; nothing further was changed.", file=sys.stderr)
         return 130

@@ -33,7 +33,7 @@ class CRSError(ValueError):
 
 def gk3_central_meridian(lon: float) -> int:
     """The central meridian (degrees E) of the 3-degree zone containing ``lon``."""
-    cm = int(round(lon / 3.0)) * 3
+    cm = round(lon / 3.0) * 3
     if not _GK3_FIRST_CM <= cm <= _GK3_LAST_CM:
         raise CRSError(f"longitude {lon} is outside China's CGCS2000 3-degree zones (73.5E-136.5E)")
     return cm

@@ -1,0 +1,248 @@
+"""Reading layers and changing repair status: the one place pages and exports get data from.
+
+Filters take stored codes or labels; results are GeoDataFrames in EPSG:4490 whose columns are
+``id``, the layer's field columns (private ones only on request) and ``geom``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from geoalchemy2 import functions as gfn
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from geo.crs import STORAGE_EPSG
+from geo.db import constraint_error
+from geo.errors import NotFoundError, StaleEditError, UnknownChoiceError, ValidationError
+from layers import REGISTRY
+from layers.base import Field, Layer
+from layers.vocab import FINISHED_STATUSES, IMPASSABLE_STATUSES, STATUS
+
+Bind = sa.Connection | Session
+BBox = tuple[float, float, float, float]
+
+
+def _conn(bind: Bind) -> sa.Connection:
+    return bind.connection() if isinstance(bind, Session) else bind
+
+
+def _layer(layer: Layer | str) -> Layer:
+    return layer if isinstance(layer, Layer) else REGISTRY.get(layer)
+
+
+def read_layer(
+    bind: Bind,
+    layer: Layer | str,
+    *,
+    statuses: Sequence[str] | str | None = None,
+    townships: Sequence[str] | None = None,
+    villages: Sequence[str] | None = None,
+    bbox: BBox | None = None,
+    include_private: bool = False,
+    limit: int | None = None,
+) -> gpd.GeoDataFrame:
+    """The features of one layer that pass every given filter (None = no filter)."""
+    spec = _layer(layer)
+    table = spec.table
+    fields = spec.fields if include_private else spec.public_fields()
+    columns = [table.c.id, *(table.c[f.column] for f in fields)]
+    query = sa.select(*columns, gfn.ST_AsBinary(table.c.geom).label("geom_wkb"))
+    conn = _conn(bind)
+    for condition in _conditions(conn, spec, statuses, townships, villages, bbox):
+        query = query.where(condition)
+    query = query.order_by(table.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).all()
+    return _frame(rows, fields)
+
+
+def _frame(rows: list[Any], fields: Sequence[Field]) -> gpd.GeoDataFrame:
+    data = pd.DataFrame([tuple(r[:-1]) for r in rows], columns=["id", *(f.column for f in fields)])
+    for f in fields:
+        if f.kind == "float":  # NUMERIC arrives as Decimal
+            data[f.column] = pd.to_numeric(data[f.column], errors="coerce").astype(float)
+    wkb = [bytes(r[-1]) for r in rows]
+    geometry = shapely.from_wkb(wkb) if wkb else []
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometry, crs=STORAGE_EPSG),
+                            crs=STORAGE_EPSG).rename_geometry("geom")
+
+
+def _conditions(
+    conn: sa.Connection,
+    spec: Layer,
+    statuses: Sequence[str] | str | None,
+    townships: Sequence[str] | None,
+    villages: Sequence[str] | None,
+    bbox: BBox | None,
+) -> list[Any]:
+    table, out = spec.table, []
+    if statuses and spec.repairable:
+        out.append(table.c.status.in_(STATUS.codes_for(statuses)))
+    if townships:
+        codes = township_codes(conn, townships)
+        out.append(_township_condition(spec, codes))
+    if villages:
+        out.append(_village_condition(spec, village_codes(conn, villages)))
+    if bbox:
+        envelope = gfn.ST_MakeEnvelope(*bbox, STORAGE_EPSG)
+        out.append(table.c.geom.intersects(envelope))
+    return [c for c in out if c is not None]
+
+
+def _township_condition(spec: Layer, codes: list[str]) -> Any:
+    table = spec.table
+    if spec.name == "townships":
+        return table.c.code.in_(codes)
+    if "township_code" in table.c:
+        return table.c.township_code.in_(codes)
+    if "village_code" in table.c:
+        villages = REGISTRY.get("villages").table
+        inner = sa.select(villages.c.code).where(villages.c.township_code.in_(codes))
+        return table.c.village_code.in_(inner)
+    if spec.name == "flood_extent":
+        towns = REGISTRY.get("townships").table
+        inner = sa.select(towns.c.geom).where(towns.c.code.in_(codes))
+        return sa.exists(inner.where(gfn.ST_Intersects(table.c.geom, towns.c.geom)))
+    return None  # the county outline frames every filter
+
+
+def _village_condition(spec: Layer, codes: list[str]) -> Any:
+    table = spec.table
+    array_type = sa.dialects.postgresql.ARRAY(sa.Text)
+    if spec.name == "villages":
+        return table.c.code.in_(codes)
+    if "village_code" in table.c:
+        return table.c.village_code.in_(codes)
+    for column in ("villages_served", "villages_fed"):
+        if column in table.c:
+            return table.c[column].overlap(sa.cast(codes, array_type))
+    if spec.name in ("roads", "flood_extent"):
+        villages = REGISTRY.get("villages").table
+        inner = sa.select(villages.c.geom).where(villages.c.code.in_(codes))
+        return sa.exists(inner.where(gfn.ST_Intersects(table.c.geom, villages.c.geom)))
+    return None
+
+
+def township_choices(bind: Bind) -> list[tuple[str, str]]:
+    """(code, name) of every township, by code."""
+    towns = REGISTRY.get("townships").table
+    rows = _conn(bind).execute(sa.select(towns.c.code, towns.c.name).order_by(towns.c.code))
+    return [(r.code, r.name) for r in rows]
+
+
+def village_choices(bind: Bind, township: str | None = None) -> list[tuple[str, str, str]]:
+    """(code, name, township_code) of every village, optionally of one township."""
+    villages = REGISTRY.get("villages").table
+    query = sa.select(villages.c.code, villages.c.name, villages.c.township_code)
+    conn = _conn(bind)
+    if township:
+        query = query.where(villages.c.township_code.in_(township_codes(conn, [township])))
+    return [(r.code, r.name, r.township_code) for r in conn.execute(query.order_by("code"))]
+
+
+def township_codes(conn: sa.Connection, values: Sequence[str]) -> list[str]:
+    """Resolve township names or codes; an unknown one is an error listing the choices."""
+    known = township_choices(conn)
+    by_any = {key: code for code, name in known for key in (code, name)}
+    out = []
+    for value in values:
+        if str(value).strip() not in by_any:
+            raise UnknownChoiceError("township", value, [f"{c} ({n})" for c, n in known])
+        out.append(by_any[str(value).strip()])
+    return out
+
+
+def village_codes(conn: sa.Connection, values: Sequence[str]) -> list[str]:
+    villages = REGISTRY.get("villages").table
+    wanted = [str(v).strip() for v in values]
+    rows = conn.execute(
+        sa.select(villages.c.code, villages.c.name).where(
+            sa.or_(villages.c.code.in_(wanted), villages.c.name.in_(wanted))
+        )
+    ).all()
+    found = {key for r in rows for key in (r.code, r.name)}
+    missing = [v for v in wanted if v not in found]
+    if missing:
+        raise ValidationError(
+            f"unknown village {missing[0]!r}; give a village code or name from the villages layer."
+        )
+    return sorted({r.code for r in rows})
+
+
+def set_status(
+    bind: Bind,
+    layer: Layer | str,
+    feature_id: int,
+    status: str,
+    expected_version: int,
+    user: str,
+    *,
+    today: dt.date | None = None,
+) -> int:
+    """Change one feature's repair status if nobody changed it since ``expected_version``.
+
+    Returns the new version. A stale version raises StaleEditError and changes nothing.
+    """
+    spec = _layer(layer)
+    if not spec.repairable:
+        raise ValidationError(f"{spec.zh} ({spec.name}) has no repair status to change.")
+    code = STATUS.code(status)
+    table, today = spec.table, today or dt.date.today()
+    values: dict[str, Any] = {
+        "status": code,
+        "version": table.c.version + 1,
+        "updated_at": sa.func.now(),
+        "updated_by": user,
+        "started_on": sa.func.coalesce(table.c.started_on, today)
+        if code not in ("assess", "not_started") else table.c.started_on,
+        "finished_on": sa.func.coalesce(table.c.finished_on, today)
+        if code in FINISHED_STATUSES else None,
+    }
+    if "passable" in table.c:
+        values["passable"] = _passable_after(table, code)
+    statement = (
+        sa.update(table)
+        .where(table.c.id == feature_id, table.c.version == expected_version)
+        .values(**values)
+        .returning(table.c.version)
+    )
+    conn = _conn(bind)
+    try:
+        new_version = conn.execute(statement).scalar()
+    except sa_exc.IntegrityError as error:
+        raise constraint_error(error) or ValidationError(str(error.orig)) from None
+    if new_version is None:
+        raise _why_not_updated(conn, spec, feature_id, expected_version)
+    if isinstance(bind, Session):
+        bind.commit()  # a Connection's caller owns its transaction
+    return int(new_version)
+
+
+def _passable_after(table: sa.Table, code: str) -> Any:
+    """A road reopened (已抢通) or beyond is passable; before that it stays blocked/limited."""
+    if code in IMPASSABLE_STATUSES:
+        return sa.case((table.c.passable == "open", "blocked"), else_=table.c.passable)
+    return "open"
+
+
+def _why_not_updated(conn: sa.Connection, spec: Layer, feature_id: int, expected: int) -> Exception:
+    table = spec.table
+    row = conn.execute(
+        sa.select(table.c.name, table.c.version, table.c.status, table.c.updated_by)
+        .where(table.c.id == feature_id)
+    ).first()
+    if row is None:
+        return NotFoundError(f"{spec.zh} #{feature_id} does not exist; reload the page.")
+    return StaleEditError(
+        f"{row.name} was changed by {row.updated_by or 'someone else'} "
+        f"(now {STATUS.label(row.status)}, version {row.version}, you had version {expected}); "
+        "nothing was overwritten — reload it and make your change again."
+    )
