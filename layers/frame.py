@@ -16,7 +16,7 @@ class AssetMixin(RepairMixin):
     name: Mapped[str] = mapped_column(Text, nullable=False)
 
     @declared_attr
-    def township_code(cls) -> Mapped[str | None]:  # noqa: N805 - SQLAlchemy's declared_attr
+    def township_code(cls) -> Mapped[str | None]:
         return mapped_column(Text, ForeignKey("townships.code"), index=True)
 
 
