@@ -1,0 +1,247 @@
+"""The data model of exports and the conversion of values for each format.
+
+Field specs are duck-typed (``layers.base.Field`` fits); nothing here knows a particular layer.
+Vocabulary codes go out as Chinese labels, code lists joined by ';', dates as real dates where
+the format has them, date-times as ISO 8601 text in Beijing time (UTC+8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import crs as geo_crs
+from geo.errors import NotFoundError
+
+FORMATS: dict[str, str] = {"shp": ".zip", "gpkg": ".gpkg", "geojson": ".geojson", "xlsx": ".xlsx"}
+FORMAT_LABELS = {
+    "shp": "Shapefile (zip)",
+    "gpkg": "GeoPackage",
+    "geojson": "GeoJSON (RFC 7946)",
+    "xlsx": "Excel 台账",
+}
+ENCODINGS = ("UTF-8", "GBK")
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+ID_COLUMN = "id"
+
+
+class FieldSpec(Protocol):
+    """What an export needs to know about one attribute (``layers.base.Field`` fits)."""
+
+    @property
+    def column(self) -> str: ...
+    @property
+    def zh(self) -> str: ...
+    @property
+    def en(self) -> str: ...
+    @property
+    def shp(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def vocab(self) -> Any: ...
+    @property
+    def private(self) -> bool: ...
+    @property
+    def meaning(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class IdField:
+    """The feature id every export carries, so a row can be traced back to the tracker."""
+
+    column: str = ID_COLUMN
+    zh: str = "要素ID"
+    en: str = "Feature id"
+    shp: str = "fid_trk"
+    kind: str = "int"
+    vocab: Any = None
+    private: bool = False
+    meaning: str = "跟踪系统中的要素编号 / id of the feature in the tracker"
+
+
+class EmptyExportError(NotFoundError):
+    """The filter matched no feature: nothing is written."""
+
+
+@dataclass
+class LayerData:
+    """One layer to export: its labels, field specs and features (EPSG:4490, stored codes)."""
+
+    name: str  # ASCII; becomes file, table and sheet names
+    zh: str
+    en: str
+    fields: Sequence[FieldSpec]
+    frame: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    fmt: str = "shp"
+    epsg: int = geo_crs.METRIC_EPSG
+    encoding: str = "UTF-8"
+    include_private: bool = False
+    filter_text: str = "无 / none"  # how the features were chosen, for README and log
+    user: str = ""
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now(BEIJING))
+
+
+@dataclass
+class ExportSummary:
+    """What was written: shown by the CLI and the app, and written into README.txt."""
+
+    filename: str
+    fmt: str
+    epsg: int
+    encoding: str
+    counts: dict[str, int] = field(default_factory=dict)  # output layer/file → features
+    notes: list[str] = field(default_factory=list)  # truncated or replaced values
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def sentence(self) -> str:
+        parts = ", ".join(f"{name} {n}" for name, n in self.counts.items())
+        return (f"wrote {self.filename}: {self.total} features ({parts}) as "
+                f"{FORMAT_LABELS[self.fmt]}, EPSG:{self.epsg}, {self.encoding}")
+
+
+# --- values ----------------------------------------------------------------------------------
+
+def output_fields(layer: LayerData, include_private: bool) -> list[FieldSpec]:
+    """The id plus the layer's fields that go out (personal data only on request)."""
+    wanted = [f for f in layer.fields if include_private or not f.private]
+    return [IdField(), *wanted]
+
+
+def has_private(layers: Sequence[LayerData], include_private: bool) -> bool:
+    return include_private and any(f.private for la in layers for f in la.fields)
+
+
+def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
+    """One column converted for export: vocab codes → Chinese labels, lists joined, typed dates."""
+    raw = frame[spec.column] if spec.column in frame else pd.Series(None, index=frame.index)
+    if spec.vocab is not None:
+        return raw.map(lambda v: None if _missing(v) else spec.vocab.label(v)).astype(object)
+    kind = spec.kind
+    if kind == "codes":
+        return raw.map(_join_codes).astype(object)
+    if kind == "int":
+        numbers = pd.to_numeric(raw, errors="coerce").astype("Int64")
+        largest = numbers.abs().max()
+        if fmt == "shp" and (pd.isna(largest) or largest < 2**31 - 1):
+            return numbers.astype("Int32")  # ArcGIS reads a DBF N(18) Integer64 as Double
+        return numbers
+    if kind == "float":
+        return pd.to_numeric(raw.map(lambda v: None if _missing(v) else float(v)), errors="coerce")
+    if kind == "bool":
+        if fmt in ("xlsx", "shp"):  # ArcGIS reads DBF logical fields badly: write 是/否 text
+            return raw.map(lambda v: None if _missing(v) else ("是" if v else "否")).astype(object)
+        return raw.map(lambda v: None if _missing(v) else bool(v)).astype("boolean")
+    if kind == "date":
+        dates = raw.map(_as_date)
+        if fmt in ("xlsx", "geojson"):
+            return dates.map(lambda d: d if fmt == "xlsx" or d is None else d.isoformat())
+        return dates.astype("date32[pyarrow]")  # pyogrio writes a real DBF / GPKG date from Arrow
+    if kind == "datetime":
+        times = raw.map(_as_beijing)
+        if fmt == "xlsx":
+            return times.map(lambda t: None if t is None else t.replace(tzinfo=None)).astype(object)
+        return times.map(lambda t: None if t is None else t.isoformat(timespec="seconds"))
+    return raw.map(lambda v: None if _missing(v) else str(v)).astype(object)
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return False  # lists and arrays are values, not missing
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False  # lists and arrays are values, not missing
+
+
+def _join_codes(value: object) -> str | None:
+    if _missing(value):
+        return None
+    if isinstance(value, str):
+        return value
+    return ";".join(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+def _as_date(value: object) -> dt.date | None:
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(str(value)).date()
+
+
+def _as_beijing(value: object) -> dt.datetime | None:
+    if _missing(value):
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")  # the database stores timestamptz in UTC
+    return stamp.tz_convert(BEIJING).to_pydatetime()
+
+
+def vocabulary_text(spec: FieldSpec) -> str:
+    """``code=标签`` pairs of a vocab field, for field dictionaries."""
+    if spec.vocab is None:
+        return ""
+    return "; ".join(f"{t.code}={t.zh} ({t.en})" for t in spec.vocab)
+
+
+KIND_TEXT = {
+    "text": "文本 text", "int": "整数 integer", "float": "小数 decimal",
+    "bool": "是/否 yes/no",
+    "date": "日期 date", "datetime": "日期时间 date-time (ISO 8601, UTC+8)",
+    "codes": "编码列表 codes joined by ';'",
+}
+
+
+def attribute_frame(layer: LayerData, fmt: str, include_private: bool, names: str) -> pd.DataFrame:
+    """The converted attributes, named by ``names`` ("shp", "zh" or "column")."""
+    specs = output_fields(layer, include_private)
+    data = {getattr(s, names): column_values(layer.frame, s, fmt) for s in specs}
+    return pd.DataFrame(data, index=layer.frame.index)
+
+
+GEOMETRY_FAMILIES = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+
+
+def split_by_family(name: str, frame: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(output name, features) per geometry family: Point and LineString never share a file.
+
+    A layer of one family keeps its name; a mixed layer (water works) gets ``_point``/``_line``.
+    """
+    families = frame.geometry.geom_type.map(GEOMETRY_FAMILIES)
+    present = [f for f in ("point", "line", "polygon") if (families == f).any()]
+    if len(present) <= 1:
+        return [(name, frame)]
+    return [(f"{name}_{fam}", frame[families == fam]) for fam in present]
+
+
+def output_frame(layer: LayerData, fmt: str, include_private: bool, names: str,
+                 epsg: int) -> gpd.GeoDataFrame:
+    """Converted attributes plus the geometry reprojected to ``epsg``."""
+    attrs = attribute_frame(layer, fmt, include_private, names)
+    geometry = layer.frame.geometry
+    if geometry.crs is None:
+        geometry = geometry.set_crs(geo_crs.STORAGE_EPSG)
+    return gpd.GeoDataFrame(attrs, geometry=geometry.to_crs(epsg).values, crs=epsg)

@@ -1,0 +1,55 @@
+"""GeoPackage and GeoJSON exports (fields named by their full Chinese labels).
+
+GeoPackage: every layer in one file, one table per layer and geometry family (a GPKG table holds
+one geometry type, so water works become ``water_works_point`` and ``water_works_line``); the
+Chinese layer name goes into the table's identifier. GeoJSON: one RFC 7946 FeatureCollection in
+EPSG:4326 lon/lat; with several layers each feature says which layer it comes from (图层).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo.export_frame import ExportOptions, ExportSummary, LayerData, output_frame, split_by_family
+
+LAYER_COLUMN = "图层"
+FAMILY_ZH = {"point": "点", "line": "线", "polygon": "面"}
+
+
+def write_geopackage(layers: Sequence[LayerData], options: ExportOptions, target: Path,
+                     summary: ExportSummary) -> None:
+    for layer in layers:
+        frame = output_frame(layer, "gpkg", options.include_private, "zh", options.epsg)
+        parts = split_by_family(layer.name, frame)
+        for table, part in parts:
+            family = table.removeprefix(f"{layer.name}_") if len(parts) > 1 else ""
+            identifier = f"{layer.zh}({FAMILY_ZH[family]})" if family else layer.zh
+            pyogrio.write_dataframe(
+                part, target, layer=table, driver="GPKG", use_arrow=True,
+                # GeoPackage 1.2 opens in ArcGIS 10.x and older GDAL (1.4 warns there)
+                dataset_options={"VERSION": "1.2"} if not target.exists() else None,
+                layer_options={"IDENTIFIER": identifier, "DESCRIPTION": f"{layer.en}; "
+                               f"{options.filter_text}"},
+            )
+            summary.counts[table] = len(part)
+
+
+def write_geojson(layers: Sequence[LayerData], options: ExportOptions, target: Path,
+                  summary: ExportSummary) -> None:
+    frames = []
+    for layer in layers:
+        frame = output_frame(layer, "geojson", options.include_private, "zh", options.epsg)
+        if len(layers) > 1:
+            frame.insert(0, LAYER_COLUMN, layer.zh)
+        frames.append(frame)
+        summary.counts[layer.name] = len(frame)
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=options.epsg)
+    pyogrio.write_dataframe(
+        merged, target, driver="GeoJSON", use_arrow=True,
+        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+    )
