@@ -7,11 +7,13 @@ apart from the user's own cluster so that tests never touch real data.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,7 +23,16 @@ from geo import migrate
 from geo.cluster import Cluster, find_bindir
 from geo.db import parse_url
 
-TEMPLATE = "tracker_test_template"
+
+def _template_name() -> str:
+    """Named after the migrations' content, so an edited migration never reuses a stale template."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(str(files("migrations"))).glob("versions/*.py")):
+        digest.update(path.read_bytes())
+    return f"tracker_tpl_{digest.hexdigest()[:12]}"
+
+
+TEMPLATE = _template_name()
 
 
 def test_home() -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from geo.errors import UnknownChoiceError
@@ -51,7 +51,7 @@ class Vocabulary:
         """The stored code for a code or a label in either language."""
         return self.term(value).code
 
-    def codes_for(self, values: str | list[str] | None) -> list[str]:
+    def codes_for(self, values: str | Sequence[str] | None) -> list[str]:
         """Parse ``"未开工,抢通中"`` or a list into codes; ``None`` or empty means all."""
         if not values:
             return []

@@ -64,13 +64,13 @@ def read_layer(
     return _frame(rows, fields)
 
 
-def _frame(rows: list[Any], fields: Sequence[Field]) -> gpd.GeoDataFrame:
+def _frame(rows: Sequence[Any], fields: Sequence[Field]) -> gpd.GeoDataFrame:
     data = pd.DataFrame([tuple(r[:-1]) for r in rows], columns=["id", *(f.column for f in fields)])
     for f in fields:
         if f.kind == "float":  # NUMERIC arrives as Decimal
             data[f.column] = pd.to_numeric(data[f.column], errors="coerce").astype(float)
     wkb = [bytes(r[-1]) for r in rows]
-    geometry = shapely.from_wkb(wkb) if wkb else []
+    geometry: Any = shapely.from_wkb(wkb) if wkb else []
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometry, crs=STORAGE_EPSG),
                             crs=STORAGE_EPSG).rename_geometry("geom")
 
@@ -85,7 +85,7 @@ def _conditions(
 ) -> list[Any]:
     table, out = spec.table, []
     if statuses and spec.repairable:
-        out.append(table.c.status.in_(STATUS.codes_for(statuses)))
+        out.append(table.c.status.in_(STATUS.codes_for(statuses if isinstance(statuses, str) else list(statuses))))
     if townships:
         codes = township_codes(conn, townships)
         out.append(_township_condition(spec, codes))

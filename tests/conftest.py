@@ -80,6 +80,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
-    if skipped:
+    if skipped and reporter is not None:
         reporter.write_line(f"CI: {len(skipped)} skipped test(s) count as failures here.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
