@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: install
-	@$(BIN)/python -m benchmarks.run
+	@$(BIN)/python -m benchmarks.run $(ONLY)
 
 demo: install
 	@$(BIN)/tracker db up && $(BIN)/tracker db migrate && $(BIN)/tracker demo --replace
