@@ -1,0 +1,567 @@
+"""What the map shows, built from the layers as plain data: no Streamlit here, so it can be tested.
+
+- ``frame_collections`` / ``asset_collections`` turn GeoDataFrames into GeoJSON dicts whose
+  properties are an explicit whitelist (never id_number, phone or income) and whose tooltip and
+  popup HTML is built here with every data value passed through ``html.escape``;
+- ``base_map`` and ``feature_groups`` turn those dicts into folium objects whose JavaScript and
+  CSS come from the app's own /app/static/vendor (county intranets have no internet);
+- ``resolve_click`` maps what st_folium returns for a click to ``(layer, id)``.
+
+The map stays bounded: each asset layer sends at most ``MAX_FEATURES`` features, and above
+``HOUSEHOLD_DETAIL_LIMIT`` households are drawn as one circle per village with their totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.settings import Settings
+from layers import REGISTRY
+from layers.base import Layer
+from layers.i18n import t
+from layers.vocab import CATEGORY, HOUSE_GRADE, MONITOR_KIND, RISK_ITEMS, STATUS
+
+# --- offline assets ---------------------------------------------------------------------
+STATIC_URL = "/app/static/vendor"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+
+VENDOR_JS: list[tuple[str, str]] = [
+    ("leaflet", f"{STATIC_URL}/leaflet-1.9.4/leaflet.js"),
+    ("jquery", f"{STATIC_URL}/jquery-3.7.1/jquery.min.js"),
+    ("bootstrap", f"{STATIC_URL}/bootstrap-5.2.2/bootstrap.bundle.min.js"),
+    ("awesome_markers", f"{STATIC_URL}/leaflet.awesome-markers-2.0.5/leaflet.awesome-markers.js"),
+]
+VENDOR_CSS: list[tuple[str, str]] = [
+    ("leaflet_css", f"{STATIC_URL}/leaflet-1.9.4/leaflet.css"),
+    ("bootstrap_css", f"{STATIC_URL}/bootstrap-5.2.2/bootstrap.min.css"),
+    ("awesome_markers_font_css", f"{STATIC_URL}/fontawesome-free-6.2.0/css/all.min.css"),
+    ("awesome_markers_css",
+     f"{STATIC_URL}/leaflet.awesome-markers-2.0.5/leaflet.awesome-markers.css"),
+]
+
+# --- map geometry and limits -----------------------------------------------------------
+COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县
+COUNTY_ZOOM = 10
+TOWNSHIP_ZOOM = 12
+VILLAGE_ZOOM = 14
+MAX_FEATURES = 3000  # per asset layer; beyond this the page asks to narrow the filters
+HOUSEHOLD_DETAIL_LIMIT = 2500  # above this, households are drawn as village totals
+SIMPLIFY_DEG = 0.0002  # ≈ 20 m: boundaries need no more detail on screen
+PRECISION = 5  # decimal places of lon/lat (≈ 1 m)
+
+# Repair status colours, in order of progress (red = nothing done, green = finished).
+STATUS_COLORS: dict[str, str] = {
+    "assess": "#7f7f7f",
+    "not_started": "#d62728",
+    "opening": "#ff7f0e",
+    "opened": "#e6b800",
+    "repairing": "#1f77b4",
+    "done": "#2ca02c",
+    "accepted": "#006d2c",
+}
+UNDAMAGED_COLOR = "#b0b0b0"
+DEPTH_COLORS = {"lt05": "#c6dbef", "d05_1": "#9ecae1", "d1_2": "#4292c6", "gt2": "#08519c"}
+# households: fill by the number of open risk points
+RISK_COLORS = ((0, "#74c476"), (1, "#fd8d3c"), (2, "#e31a1c"))
+MONITORED_OUTLINE = "#54278f"
+
+FRAME_LAYERS = ("county", "townships", "villages", "flood_extent")
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    """The sidebar filters, shared by the map, the repair list and the exports.
+
+    Empty tuples mean "no filter". Statuses, importance and urgency are stored codes/labels
+    (重点/一般, 应急/长远 as the ranking writes them); townships and villages are codes.
+    """
+
+    statuses: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    townships: tuple[str, ...] = ()
+    villages: tuple[str, ...] = ()
+    importance: tuple[str, ...] = ()
+    urgency: tuple[str, ...] = ()
+    monitored_only: bool = False
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable plain tuple, for st.cache_data arguments."""
+        return (self.statuses, self.layers, self.townships, self.villages,
+                self.importance, self.urgency, self.monitored_only)
+
+    @classmethod
+    def from_key(cls, key: Sequence[Any]) -> MapFilter:
+        s, la, tw, vi, im, ur, mo = key
+        return cls(tuple(s), tuple(la), tuple(tw), tuple(vi), tuple(im), tuple(ur), bool(mo))
+
+    @property
+    def needs_queue(self) -> bool:
+        return bool(self.importance or self.urgency or self.monitored_only)
+
+    def asset_layers(self) -> list[Layer]:
+        chosen = set(self.layers)
+        return [la for la in REGISTRY.repairable() if not chosen or la.name in chosen]
+
+    @property
+    def shows_households(self) -> bool:
+        return not self.layers or "households" in self.layers
+
+
+@dataclass
+class Names:
+    """code → name of townships and villages, for popups and tables."""
+
+    townships: dict[str, str] = field(default_factory=dict)
+    villages: dict[str, str] = field(default_factory=dict)
+    village_township: dict[str, str] = field(default_factory=dict)
+
+    def township(self, code: object) -> str:
+        return self.townships.get(str(code), "") if code else ""
+
+    def village(self, code: object) -> str:
+        return self.villages.get(str(code), "") if code else ""
+
+
+# --- escaping and formatting -----------------------------------------------------------
+def esc(value: object) -> str:
+    """Any data value as text that is safe inside HTML (and inside a <script> JSON string)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NaT:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def table_html(rows: Iterable[tuple[str, object]]) -> str:
+    """A two-column key-facts table; labels are ours, values are data and get escaped."""
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px'>{esc(label)}</th>"
+        f"<td>{esc(value)}</td></tr>"
+        for label, value in rows
+        if value not in (None, "")
+    )
+    return f"<table class='tracker-popup'>{cells}</table>"
+
+
+def mask_id_number(value: object) -> str:
+    """4111**********1234: the first four and last four characters, the rest hidden."""
+    text = "" if value is None else str(value).strip()
+    if not text or text.lower() == "nan":
+        return ""
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def status_label(code: object, lang: str) -> str:
+    if code is None or (isinstance(code, float) and math.isnan(code)) or code == "":
+        return t("undamaged", lang)
+    return STATUS.label(str(code), lang)
+
+
+def open_risks(row: Mapping[str, Any], lang: str = "zh") -> list[str]:
+    """Labels of the household's flagged 两不愁三保障 + 饮水 items."""
+    return [zh if lang == "zh" else en for col, zh, en in RISK_ITEMS if bool(row.get(col))]
+
+
+def fid(layer: str, feature_id: object) -> str:
+    return f"{layer}:{int(feature_id)}"  # type: ignore[call-overload]
+
+
+def parse_fid(value: object) -> tuple[str, int] | None:
+    text = str(value or "")
+    name, _, number = text.partition(":")
+    if not number.isdigit() or name not in REGISTRY.names:
+        return None
+    return name, int(number)
+
+
+# --- geometry to GeoJSON ------------------------------------------------------------------
+def _geometry(geom: Any, simplify: bool) -> dict[str, Any] | None:
+    if geom is None or geom.is_empty:
+        return None
+    if simplify and geom.geom_type in ("Polygon", "MultiPolygon", "LineString",
+                                       "MultiLineString"):
+        geom = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
+    geom = shapely.set_precision(geom, 10 ** -PRECISION)
+    return shapely.geometry.mapping(geom)  # type: ignore[no-any-return]
+
+
+def _feature(geom: Any, props: dict[str, Any], simplify: bool = False) -> dict[str, Any] | None:
+    geometry = _geometry(geom, simplify)
+    if geometry is None:
+        return None
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def collection(features: Iterable[dict[str, Any] | None], **meta: Any) -> dict[str, Any]:
+    feats = [f for f in features if f is not None]
+    return {"type": "FeatureCollection", "features": feats, **meta}
+
+
+def _records(gdf: gpd.GeoDataFrame) -> Iterable[tuple[dict[str, Any], Any]]:
+    geoms = gdf.geometry.to_numpy()
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    yield from zip(records, geoms, strict=True)
+
+
+def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
+                     lang: str) -> dict[str, Any]:
+    """County, township, village and flood polygons with a one-line tooltip."""
+    feats = []
+    for rec, geom in _records(gdf):
+        if layer.name == "flood_extent":
+            depth = layer.field("depth_class").vocab.label(rec.get("depth_class"), lang)  # type: ignore[union-attr]
+            tip = f"{layer.label(lang)} {depth}"
+            color = DEPTH_COLORS.get(str(rec.get("depth_class")), layer.style.color)
+        elif layer.name == "villages":
+            tip = f"{rec.get('name', '')}（{names.township(rec.get('township_code'))}）"
+            color = layer.style.color
+        else:
+            tip = str(rec.get("name", ""))
+            color = layer.style.color
+        props = {"fid": fid(layer.name, rec["id"]), "layer": layer.name, "color": color,
+                 "tip": esc(tip)}
+        feats.append(_feature(geom, props, simplify=True))
+    return collection(feats, layer=layer.name)
+
+
+def asset_props(layer: Layer, rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
+    """Whitelisted properties of one repairable feature: id, colours, tooltip and popup."""
+    code = rec.get("status")
+    status = status_label(code, lang)
+    name = rec.get("name", "")
+    rows: list[tuple[str, object]] = [
+        (t("col_layer", lang), layer.label(lang)),
+        (t("col_name", lang), name),
+        (t("col_code", lang), rec.get("code")),
+        (t("col_status", lang), status),
+        (t("col_township", lang), names.township(rec.get("township_code"))),
+    ]
+    for column in ("severity", "deadline", "resp_unit"):
+        if column in rec:
+            f = layer.field(column)
+            value = rec.get(column)
+            if f.vocab is not None:
+                value = f.vocab.label(value, lang) if value else ""
+            rows.append((f.label(lang), _plain(value)))
+    fill = STATUS_COLORS.get(str(code), UNDAMAGED_COLOR)
+    return {
+        "fid": fid(layer.name, rec["id"]),
+        "layer": layer.name,
+        "status": code if isinstance(code, str) else None,
+        "color": fill if layer.style.kind == "line" else layer.style.color,
+        "fill": fill,
+        "tip": esc(f"{layer.label(lang)}：{name}（{status}）"),
+        "popup": table_html(rows),
+    }
+
+
+def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
+    """Whitelisted household properties: no ID number, phone or income ever leaves here."""
+    risks = open_risks(rec, lang)
+    category = CATEGORY.label(rec.get("category"), lang)
+    kind = MONITOR_KIND.label(rec.get("monitor_kind"), lang) if rec.get("monitor_kind") else ""
+    grade = HOUSE_GRADE.label(rec.get("house_grade"), lang) if rec.get("house_grade") else ""
+    rows: list[tuple[str, object]] = [
+        (t("col_head", lang), rec.get("head_name")),
+        (t("col_category", lang), f"{category} {kind}".strip()),
+        (t("col_members", lang), rec.get("members")),
+        (t("col_village", lang), names.village(rec.get("village_code"))),
+        (t("col_risks", lang), "、".join(risks) if lang == "zh" else ", ".join(risks)),
+        (t("col_house_grade", lang), grade),
+        (t("col_helper", lang), rec.get("helper")),
+    ]
+    n = len(risks)
+    fill = next(color for limit, color in reversed(RISK_COLORS) if n >= limit)
+    monitored = rec.get("category") == "monitored"
+    return {
+        "fid": fid("households", rec["id"]),
+        "layer": "households",
+        "color": MONITORED_OUTLINE if monitored else fill,
+        "fill": fill,
+        "tip": esc(f"{rec.get('head_name', '')}（{category}，{n}）"),
+        "popup": table_html(rows),
+    }
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()[:10]
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    return value
+
+
+def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: str,
+                     limit: int = MAX_FEATURES) -> dict[str, Any]:
+    """One repairable layer, open work first when it must be cut to ``limit`` features."""
+    total = len(gdf)
+    if total > limit:
+        order = gdf["status"].map(lambda c: STATUS.index(c) if c in STATUS else 99)
+        gdf = gdf.assign(_order=order).sort_values(["_order", "id"]).head(limit)
+        gdf = gdf.drop(columns="_order")
+    feats = (_feature(geom, asset_props(layer, rec, names, lang)) for rec, geom in _records(gdf))
+    return collection(feats, layer=layer.name, total=total)
+
+
+def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
+                         limit: int = HOUSEHOLD_DETAIL_LIMIT) -> dict[str, Any]:
+    """Each household, or — above ``limit`` — one circle per village with its totals."""
+    total = len(gdf)
+    if total > limit:
+        return village_totals(gdf, names, lang)
+    feats = (_feature(geom, household_props(rec, names, lang)) for rec, geom in _records(gdf))
+    return collection(feats, layer="households", total=total, aggregated=False)
+
+
+def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, Any]:
+    """Households per village drawn at the mean position of its households."""
+    total = len(gdf)
+    monitored = (gdf["category"] == "monitored").astype(int)
+    at_risk = gdf[[c for c, _, _ in RISK_ITEMS if c in gdf.columns]].any(axis=1).astype(int)
+    frame = pd.DataFrame({
+        "village_code": gdf["village_code"].to_numpy(),
+        "x": gdf.geometry.x.to_numpy(), "y": gdf.geometry.y.to_numpy(),
+        "n": 1, "monitored": monitored.to_numpy(), "at_risk": at_risk.to_numpy(),
+    })
+    grouped = frame.groupby("village_code").agg(
+        x=("x", "mean"), y=("y", "mean"), n=("n", "sum"),
+        monitored=("monitored", "sum"), at_risk=("at_risk", "sum"),
+    )
+    feats = []
+    for code, row in grouped.iterrows():
+        village = names.village(code) or str(code)
+        n, m = int(row["n"]), int(row["monitored"])
+        share = row["at_risk"] / n if n else 0
+        fill = RISK_COLORS[2][1] if share >= 0.5 else RISK_COLORS[1][1] if share else RISK_COLORS[0][1]
+        props = {
+            "fid": f"village_totals:{code}", "layer": "village_totals", "color": fill,
+            "fill": fill, "radius": round(4 + 2.5 * math.sqrt(n), 1),
+            "tip": esc(t("village_total", lang, village=village, n=n, m=m)),
+            "popup": table_html([(t("col_village", lang), village),
+                                 (t("col_households", lang), n),
+                                 (t("households_monitored_legend", lang), m)]),
+        }
+        feats.append(_feature(shapely.Point(row["x"], row["y"]), props))
+    return collection(feats, layer="households", total=total, aggregated=True)
+
+
+# --- folium objects ---------------------------------------------------------------------
+def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    layer = props.get("layer", "")
+    if layer in REGISTRY.names:
+        st = REGISTRY.get(layer).style
+        style: dict[str, Any] = {
+            "color": props.get("color", st.color), "weight": st.weight,
+            "fillColor": props.get("fill", props.get("color", st.color)),
+            "fillOpacity": st.fill_opacity if st.kind == "polygon" else 0.85,
+            "opacity": 0.9,
+        }
+        if st.dash:
+            style["dashArray"] = st.dash
+        if layer == "flood_extent":
+            style["weight"] = 0
+        if st.kind == "point" or layer == "households":
+            style["radius"] = st.radius
+        return style
+    return {"color": props.get("color"), "fillColor": props.get("fill"), "fillOpacity": 0.7,
+            "weight": 1, "radius": props.get("radius", 6)}
+
+
+def geojson_layer(data: dict[str, Any], name: str, *, popup: bool = True,
+                  interactive: bool = True) -> folium.GeoJson:
+    """One GeoJson layer: points as circle markers (canvas), tooltip and popup from our HTML."""
+    gj = folium.GeoJson(
+        data,
+        name=name,
+        style_function=_style,
+        marker=folium.CircleMarker(radius=5, fill=True),
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, localize=False)
+        if data["features"] else None,
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False)
+        if popup and data["features"] else None,
+        interactive=interactive,
+        embed=True,
+        zoom_on_click=False,
+    )
+    return localize(gj)
+
+
+def localize(element: Any) -> Any:
+    """Point an element's JS/CSS at the vendored files (class defaults name CDNs)."""
+    if hasattr(element, "default_js"):
+        element.default_js = [(n, VENDOR_URLS.get(n, u)) for n, u in element.default_js]
+    if hasattr(element, "default_css"):
+        element.default_css = [(n, VENDOR_URLS.get(n, u)) for n, u in element.default_css]
+    return element
+
+
+VENDOR_URLS = dict(VENDOR_JS + VENDOR_CSS)
+
+
+def tile_layers(settings: Settings) -> list[folium.TileLayer]:
+    """The configured background: none (boundaries only), OpenStreetMap or Tianditu."""
+    if settings.basemap == "osm":
+        return [folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False)]
+    if settings.basemap == "tianditu" and settings.tianditu_key:
+        return [_tianditu("vec", settings.tianditu_key, overlay=False),
+                _tianditu("cva", settings.tianditu_key, overlay=True)]
+    return []
+
+
+def _tianditu(kind: str, key: str, overlay: bool) -> folium.TileLayer:
+    url = (f"https://t{{s}}.tianditu.gov.cn/{kind}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+           f"&VERSION=1.0.0&LAYER={kind}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+           f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
+    return folium.TileLayer(url, attr="天地图", name=f"天地图 {kind}", overlay=overlay,
+                            subdomains="01234567", max_zoom=18)
+
+
+def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str) -> folium.Map:
+    """The constant part of the map: background and the frame layers (boundaries, flood)."""
+    m = folium.Map(location=COUNTY_CENTER, zoom_start=COUNTY_ZOOM, tiles=None,
+                   prefer_canvas=True, control_scale=True)
+    m.default_js = list(VENDOR_JS)
+    m.default_css = list(VENDOR_CSS)
+    for tile in tile_layers(settings):
+        tile.add_to(m)
+    for name in ("flood_extent", "county", "townships", "villages"):
+        data = frames.get(name)
+        if data is None:
+            continue
+        layer = REGISTRY.get(name)
+        interactive = name in ("villages", "flood_extent")
+        geojson_layer(data, layer.label(lang), popup=False, interactive=interactive).add_to(m)
+    return m
+
+
+def feature_groups(assets: Mapping[str, dict[str, Any]], lang: str) -> list[folium.FeatureGroup]:
+    """One feature group per filtered layer, in registry drawing order."""
+    groups = []
+    for layer in REGISTRY:
+        data = assets.get(layer.name)
+        if data is None:
+            continue
+        label = layer.label(lang)
+        if data.get("aggregated"):
+            label = f"{label}（{t('village_totals_legend', lang)}）"
+        group = folium.FeatureGroup(name=f"{label} ({len(data['features'])})")
+        geojson_layer(data, label).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def external_urls(*elements: Any) -> list[str]:
+    """Every JS/CSS URL the elements (and their children) load that is not served by us."""
+    found: list[str] = []
+
+    def walk(el: Any) -> None:
+        for _, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]:
+            if not str(url).startswith(STATIC_URL):
+                found.append(str(url))
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    for element in elements:
+        walk(element)
+    return found
+
+
+# --- legend ---------------------------------------------------------------------------------
+def legend_items(lang: str) -> list[tuple[str, str, str]]:
+    """(label, colour, shape) rows for the legend beside the map."""
+    items = [(STATUS.label(code, lang), color, "line") for code, color in STATUS_COLORS.items()]
+    items.append((t("undamaged", lang), UNDAMAGED_COLOR, "line"))
+    for layer in REGISTRY.repairable():
+        if layer.style.kind == "point":
+            items.append((layer.label(lang), layer.style.color, "ring"))
+    items += [
+        (t("households_ok_legend", lang), RISK_COLORS[0][1], "dot"),
+        (t("households_at_risk_legend", lang), RISK_COLORS[2][1], "dot"),
+        (t("households_monitored_legend", lang), MONITORED_OUTLINE, "ring"),
+    ]
+    flood = REGISTRY.get("flood_extent").field("depth_class").vocab
+    for code, color in DEPTH_COLORS.items():
+        items.append((f"{REGISTRY.get('flood_extent').label(lang)} "
+                      f"{flood.label(code, lang) if flood else code}", color, "box"))
+    return items
+
+
+def legend_html(lang: str) -> str:
+    """Static legend markup: only our own labels, no data values."""
+    parts = []
+    for label, color, shape in legend_items(lang):
+        if shape == "line":
+            mark = f"<span style='display:inline-block;width:18px;height:4px;background:{color}'></span>"
+        elif shape == "ring":
+            mark = (f"<span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+                    f"border:2px solid {color}'></span>")
+        elif shape == "dot":
+            mark = (f"<span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+                    f"background:{color}'></span>")
+        else:
+            mark = f"<span style='display:inline-block;width:14px;height:10px;background:{color}'></span>"
+        parts.append(f"<div style='font-size:0.85em'>{mark} {esc(label)}</div>")
+    return "".join(parts)
+
+
+# --- clicks -------------------------------------------------------------------------------------
+def resolve_click(
+    returned: Mapping[str, Any] | None,
+    shown: Mapping[str, dict[str, Any]],
+    tolerance_deg: float = 0.003,
+) -> tuple[str, int] | None:
+    """Which shown feature a map click hit, as (layer, id); None if it hit nothing we show.
+
+    st_folium returns the clicked feature as GeoJSON (``last_active_drawing``, whose properties
+    carry our ``fid``) and the click position (``last_object_clicked``); the position is the
+    fallback, matched to the nearest shown point or line within ``tolerance_deg``.
+    """
+    if not returned:
+        return None
+    shown_ids = {f["properties"]["fid"] for data in shown.values() for f in data["features"]}
+    drawing = returned.get("last_active_drawing") or {}
+    props = drawing.get("properties") if isinstance(drawing, dict) else None
+    if props and props.get("fid") in shown_ids:
+        return parse_fid(props["fid"])
+    clicked = returned.get("last_object_clicked")
+    if not clicked or clicked.get("lat") is None or clicked.get("lng") is None:
+        return None
+    return nearest_feature(float(clicked["lng"]), float(clicked["lat"]), shown, tolerance_deg)
+
+
+def nearest_feature(lon: float, lat: float, shown: Mapping[str, dict[str, Any]],
+                    tolerance_deg: float) -> tuple[str, int] | None:
+    point = shapely.Point(lon, lat)
+    best: tuple[float, str] | None = None
+    for data in shown.values():
+        for feat in data["features"]:
+            ref = parse_fid(feat["properties"].get("fid"))
+            if ref is None:
+                continue
+            distance = shapely.geometry.shape(feat["geometry"]).distance(point)
+            if distance <= tolerance_deg and (best is None or distance < best[0]):
+                best = (distance, feat["properties"]["fid"])
+    return parse_fid(best[1]) if best else None
+
+
+def view_for(filters: MapFilter, names: Names,
+             seats: Mapping[str, tuple[float, float]]) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon) and zoom for the filtered area: the county, a township or a village."""
+    if len(filters.townships) == 1 and filters.townships[0] in seats:
+        zoom = VILLAGE_ZOOM if len(filters.villages) == 1 else TOWNSHIP_ZOOM
+        return seats[filters.townships[0]], zoom
+    return COUNTY_CENTER, COUNTY_ZOOM

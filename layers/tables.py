@@ -1,0 +1,389 @@
+"""Tables behind the pages: the filtered selection shared by map and repair list, progress,
+households, and the Excel/CSV bytes of a table. No Streamlit here; pages cache and show these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+
+from layers import REGISTRY
+from layers.base import Layer
+from layers.i18n import t
+from layers.mapview import MapFilter, Names, mask_id_number, open_risks, status_label
+from layers.store import read_layer, township_choices, village_choices
+from layers.vocab import CATEGORY, FINISHED_STATUSES, HOUSE_GRADE, STATUS
+
+HOUSE_DEADLINE = dt.date(2021, 11, 30)  # C/D houses repaired or rebuilt (POLICY.md)
+INFRA_DEADLINE = dt.date(2021, 12, 31)  # infrastructure basically repaired
+QUEUE_COLUMNS = ("rank", "layer", "id", "name", "township", "task", "status", "urgency", "use",
+                 "importance", "villages_cut_off", "households", "weighted_households", "reason")
+_MONITORED = re.compile(r"监测户\s*(\d+)")
+
+
+def load_names(bind: sa.Connection) -> Names:
+    names = Names()
+    names.townships = dict(township_choices(bind))
+    for code, name, township in village_choices(bind):
+        names.villages[code] = name
+        names.village_township[code] = township
+    return names
+
+
+def township_seats(bind: sa.Connection) -> dict[str, tuple[float, float]]:
+    """code → (lat, lon) of each township seat, for centring the map."""
+    towns = read_layer(bind, "townships")
+    return {
+        str(r["code"]): (float(r["seat_lat"]), float(r["seat_lon"]))
+        for r in towns.to_dict("records")
+        if r.get("seat_lat") is not None and r.get("seat_lon") is not None
+    }
+
+
+# --- the repair queue ---------------------------------------------------------------------
+def _as_dict(row: Any) -> dict[str, Any]:
+    if isinstance(row, Mapping):
+        return dict(row)
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return dataclasses.asdict(row)
+    if hasattr(row, "_asdict"):
+        return dict(row._asdict())
+    return dict(vars(row))
+
+
+def queue_rows(bind: sa.Connection) -> list[dict[str, Any]]:
+    """The whole priority queue, best first, as plain dicts (layers.ranking from issue 4)."""
+    from layers.ranking import rank_queue  # imported late: the ranking may be absent in old installs
+
+    return [_as_dict(r) for r in rank_queue(bind)]
+
+
+def monitored_households(row: Mapping[str, Any]) -> int:
+    """Monitored households an asset affects: the ranking's count, else read from its reason."""
+    for key in ("monitored_households", "monitored"):
+        value = row.get(key)
+        if isinstance(value, int | float):
+            return int(value)
+    match = _MONITORED.search(str(row.get("reason", "")))
+    return int(match.group(1)) if match else 0
+
+
+def filter_queue(rows: Iterable[Mapping[str, Any]], filters: MapFilter,
+                 allowed: Mapping[str, set[int]] | None = None) -> list[dict[str, Any]]:
+    """Queue rows that pass the tier filters and, when given, belong to the allowed features."""
+    out = []
+    for row in rows:
+        layer = str(row.get("layer", ""))
+        if allowed is not None and int(row.get("id", -1)) not in allowed.get(layer, set()):
+            continue
+        if filters.importance and row.get("importance") not in filters.importance:
+            continue
+        if filters.urgency and row.get("urgency") not in filters.urgency:
+            continue
+        if filters.monitored_only and monitored_households(row) <= 0:
+            continue
+        out.append(dict(row))
+    return out
+
+
+@dataclasses.dataclass
+class Selection:
+    """The filtered set the map, the repair list and "export what the map shows" all use."""
+
+    assets: dict[str, gpd.GeoDataFrame]
+    households: gpd.GeoDataFrame | None
+    queue: list[dict[str, Any]]
+    queue_error: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = {name: len(gdf) for name, gdf in self.assets.items()}
+        if self.households is not None:
+            out["households"] = len(self.households)
+        return out
+
+    def ids(self) -> dict[str, list[int]]:
+        return {name: [int(i) for i in gdf["id"]] for name, gdf in self.assets.items()}
+
+
+def select(bind: sa.Connection, filters: MapFilter) -> Selection:
+    """Read each chosen layer with the status/place filters, then apply the ranking's tiers."""
+    assets: dict[str, gpd.GeoDataFrame] = {}
+    for layer in filters.asset_layers():
+        assets[layer.name] = read_layer(
+            bind, layer, statuses=list(filters.statuses) or None,
+            townships=list(filters.townships) or None, villages=list(filters.villages) or None,
+        )
+    queue: list[dict[str, Any]] = []
+    error = None
+    try:
+        allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
+        queue = filter_queue(queue_rows(bind), filters, allowed)
+    except ImportError as exc:  # the ranking module is not installed yet
+        error = str(exc)
+    if filters.needs_queue and error is None:
+        kept: dict[str, set[int]] = {}
+        for row in queue:
+            kept.setdefault(str(row["layer"]), set()).add(int(row["id"]))
+        assets = {n: g[g["id"].isin(kept.get(n, set()))] for n, g in assets.items()}
+    households = None
+    if filters.shows_households:
+        households = read_layer(bind, "households", townships=list(filters.townships) or None,
+                                villages=list(filters.villages) or None)
+    return Selection(assets, households, queue, error)
+
+
+def queue_frame(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:
+    """The repair list as a table with headers and labels in ``lang``."""
+    data = pd.DataFrame(rows)
+    for column in QUEUE_COLUMNS:
+        if column not in data.columns:
+            data[column] = None
+    data = data[list(QUEUE_COLUMNS)].copy()
+    data["layer"] = [_layer_label(v, lang) for v in data["layer"]]
+    data["status"] = [status_label(v, lang) if v in STATUS else v for v in data["status"]]
+    data["township"] = [names.township(v) or v for v in data["township"]]
+    return data.rename(columns={c: t(f"col_{c}", lang) for c in QUEUE_COLUMNS})
+
+
+def _layer_label(name: object, lang: str) -> str:
+    try:
+        return REGISTRY.get(str(name)).label(lang)
+    except Exception:
+        return str(name)
+
+
+# --- progress ---------------------------------------------------------------------------
+def _finished(code: object) -> bool:
+    return code in FINISHED_STATUSES
+
+
+def progress_frames(bind: sa.Connection, filters: MapFilter, lang: str,
+                    as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """Counts by status × layer, by township, and the overdue items of the two deadlines."""
+    rows = []
+    for layer in REGISTRY.repairable():
+        gdf = read_layer(bind, layer, townships=list(filters.townships) or None,
+                         villages=list(filters.villages) or None)
+        gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
+        for rec in gdf.drop(columns="geom").to_dict("records"):
+            rows.append({"layer": layer, **rec})
+    names = load_names(bind)
+    return {
+        "by_status": _by_status(rows, lang),
+        "by_township": _by_township(rows, names, lang),
+        "overdue_infra": _overdue_infra(rows, names, lang, as_of),
+        "houses": _houses(bind, filters, names, lang, as_of),
+    }
+
+
+def _by_status(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    index = [la.label(lang) for la in REGISTRY.repairable()]
+    columns = [STATUS.label(c, lang) for c in STATUS.codes]
+    table = pd.DataFrame(0, index=index, columns=columns)
+    for row in rows:
+        table.loc[row["layer"].label(lang), STATUS.label(row["status"], lang)] += 1
+    total = table.sum(axis=1)
+    done = table[[STATUS.label(c, lang) for c in FINISHED_STATUSES]].sum(axis=1)
+    table[t("col_total", lang)] = total
+    table[t("pct_done", lang) + " (%)"] = (100 * done / total.where(total > 0)).round(1).fillna(0)
+    table.index.name = t("col_layer", lang)
+    return table
+
+
+def _by_township(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        town = names.township(row.get("township_code")) or "—"
+        entry = counts.setdefault(town, [0, 0])
+        entry[0 if _finished(row["status"]) else 1] += 1
+    table = pd.DataFrame(
+        [(town, done, open_, done + open_) for town, (done, open_) in sorted(counts.items())],
+        columns=[t("col_township", lang), t("col_done", lang), t("col_open", lang),
+                 t("col_total", lang)],
+    )
+    total = table[t("col_total", lang)]
+    table[t("col_percent", lang)] = (100 * table[t("col_done", lang)] / total).round(1)
+    return table
+
+
+def _overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
+                   as_of: dt.date) -> pd.DataFrame:
+    out = []
+    for row in rows:
+        if _finished(row["status"]):
+            continue
+        deadline = _date(row.get("deadline")) or INFRA_DEADLINE
+        deadline = min(deadline, INFRA_DEADLINE)
+        if as_of > deadline:
+            out.append({
+                t("col_layer", lang): row["layer"].label(lang),
+                t("col_name", lang): row.get("name"),
+                t("col_township", lang): names.township(row.get("township_code")),
+                t("col_status", lang): status_label(row["status"], lang),
+                t("col_deadline", lang): deadline.isoformat(),
+                t("col_days_overdue", lang): (as_of - deadline).days,
+            })
+    columns = [t(k, lang) for k in ("col_layer", "col_name", "col_township", "col_status",
+                                     "col_deadline", "col_days_overdue")]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _houses(bind: sa.Connection, filters: MapFilter, names: Names, lang: str,
+            as_of: dt.date) -> pd.DataFrame:
+    """C/D-class houses whose housing risk is still open (the 30 November deadline)."""
+    gdf = read_layer(bind, "households", townships=list(filters.townships) or None,
+                     villages=list(filters.villages) or None)
+    gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
+    days = max((as_of - HOUSE_DEADLINE).days, 0)
+    return pd.DataFrame({
+        t("col_code", lang): gdf["code"].to_numpy(),
+        t("col_head", lang): gdf["head_name"].to_numpy(),
+        t("col_village", lang): [names.village(v) for v in gdf["village_code"]],
+        t("col_house_grade", lang): [HOUSE_GRADE.label(v, lang) for v in gdf["house_grade"]],
+        t("col_deadline", lang): HOUSE_DEADLINE.isoformat(),
+        t("col_days_overdue", lang): days,
+    })
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp) and not pd.isna(value):
+        return value.date()
+    return None
+
+
+# --- households ---------------------------------------------------------------------------
+def household_frame(bind: sa.Connection, *, townships: tuple[str, ...] = (),
+                    villages: tuple[str, ...] = (), categories: tuple[str, ...] = (),
+                    only_risk: bool = True, lang: str = "zh") -> pd.DataFrame:
+    """At-risk households with open risk items; the ID number masked, no phone or income."""
+    gdf = read_layer(bind, "households", townships=list(townships) or None,
+                     villages=list(villages) or None, include_private=True)
+    masked = [mask_id_number(v) for v in gdf["id_number"]]
+    gdf = gdf.drop(columns=["id_number", "phone", "income_per_capita", "geom"], errors="ignore")
+    gdf["id_masked"] = masked
+    if categories:
+        gdf = gdf[gdf["category"].isin([CATEGORY.code(c) for c in categories])]
+    records = gdf.to_dict("records")
+    names = load_names(bind)
+    out = []
+    for rec in records:
+        risks = open_risks(rec, lang)
+        if only_risk and not risks:
+            continue
+        out.append({
+            t("col_code", lang): rec["code"],
+            t("col_head", lang): rec["head_name"],
+            t("col_id_number", lang): rec["id_masked"],
+            t("col_category", lang): CATEGORY.label(rec["category"], lang),
+            t("col_members", lang): rec["members"],
+            t("col_township", lang): names.township(names.village_township.get(
+                str(rec["village_code"]))),
+            t("col_village", lang): names.village(rec["village_code"]),
+            t("col_risks", lang): ("、" if lang == "zh" else ", ").join(risks),
+            t("col_house_grade", lang): HOUSE_GRADE.label(rec.get("house_grade"), lang),
+            t("col_helper", lang): rec.get("helper") or "",
+        })
+    columns = [t(k, lang) for k in ("col_code", "col_head", "col_id_number", "col_category",
+                                     "col_members", "col_township", "col_village", "col_risks",
+                                     "col_house_grade", "col_helper")]
+    return pd.DataFrame(out, columns=columns)
+
+
+# --- downloads ------------------------------------------------------------------------------
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: object) -> object:
+    """Text starting like a formula is prefixed with ' so Excel shows it instead of running it."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_defuse)
+    return out
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        safe_cells(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM so Excel on Chinese Windows opens it with the right encoding."""
+    return safe_cells(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def layer_of(name: str) -> Layer:
+    return REGISTRY.get(name)
+
+
+# --- map data ------------------------------------------------------------------------------
+def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
+    """County, townships, villages and flood extent as display GeoJSON (constant per language)."""
+    from layers.mapview import frame_collection
+
+    return {name: frame_collection(REGISTRY.get(name), read_layer(bind, name), names, lang)
+            for name in ("county", "townships", "villages", "flood_extent")}
+
+
+def map_collections(selection: Selection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
+    """The filtered layers as display GeoJSON, bounded in size (see layers.mapview)."""
+    from layers.mapview import asset_collection, household_collection
+
+    out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang)
+           for name, gdf in selection.assets.items()}
+    if selection.households is not None:
+        out["households"] = household_collection(selection.households, names, lang)
+    return out
+
+
+def feature_record(bind: sa.Connection, layer: Layer | str, feature_id: int) -> dict[str, Any] | None:
+    """One feature's public fields (with its version), read fresh for the detail panel."""
+    spec = layer if isinstance(layer, Layer) else REGISTRY.get(layer)
+    table = spec.table
+    columns = [table.c.id, *(table.c[f.column] for f in spec.public_fields())]
+    row = bind.execute(sa.select(*columns).where(table.c.id == feature_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def record_facts(spec: Layer, record: Mapping[str, Any], names: Names,
+                 lang: str) -> list[tuple[str, str]]:
+    """(label, text) of a record's public fields, vocabulary codes shown as labels."""
+    out = []
+    for f in spec.public_fields():
+        value = record.get(f.column)
+        if value is None or value == "" or value == []:
+            continue
+        if f.vocab is not None:
+            text = f.vocab.label(str(value), lang)
+        elif f.column == "township_code":
+            text = f"{names.township(value)} ({value})"
+        elif f.column == "village_code":
+            text = f"{names.village(value)} ({value})"
+        elif f.kind == "codes" and isinstance(value, list | tuple):
+            text = "、".join(names.village(v) or str(v) for v in value)
+        elif f.kind == "bool":
+            text = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        else:
+            text = str(value)
+        out.append((f.label(lang), text))
+    return out
