@@ -1,0 +1,152 @@
+"""Exports end to end: features in PostGIS → layers.export / ``tracker export`` → files read back."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import fiona
+import pyogrio
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo import cli
+from geo.errors import UnknownChoiceError, ValidationError
+from geo.export import EmptyExportError
+from layers.export import ExportRequest, export_bytes, export_to_file
+from tests.samples import insert_samples
+from tests.test_export_readback import check_shapefile, ogr_values, unzip
+
+pytestmark = pytest.mark.postgis
+BRIDGE = "北舞渡镇沙河大桥<&>"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRACKER_USER", "工程师甲")
+    return tmp_path / "home"
+
+
+def test_roads_by_status_and_township_in_gbk(db: Session, tmp_path: Path, home: Path) -> None:
+    insert_samples(db)
+    request = ExportRequest(layers="roads", statuses="未开工,抢通中", townships="北舞渡镇",
+                            crs="EPSG:4547", encoding="GBK", fmt="shp")
+    name, data, summary = export_bytes(db, request)
+    assert name.startswith("roads-") and name.endswith(".zip")
+    unzip(data, tmp_path)
+    shp = tmp_path / "roads.shp"
+    back = check_shapefile(shp, epsg=4547, encoding="GBK", count=1, geometry="Line String")
+    assert back["name"].iloc[0] == BRIDGE and ogr_values(shp, "name") == [BRIDGE]
+    assert back["status"].iloc[0] == "未开工" and back["twp_code"].iloc[0] == "411121102"
+    readme = (tmp_path / "README.txt").read_text(encoding="utf-8-sig")
+    assert "未开工 (not_started), 抢通中 (opening)" in readme and "北舞渡镇 (411121102)" in readme
+    assert "工程师甲" in readme
+    assert summary.total == 1
+    assert not (home / "export-log.jsonl").exists()
+
+
+def test_codes_work_like_labels(db: Session, tmp_path: Path) -> None:
+    insert_samples(db, {"roads"})
+    request = ExportRequest(layers="水毁公路", statuses=["not_started"], townships=["411121102"])
+    summary = export_to_file(db, request, tmp_path / "r.zip")
+    assert summary.counts == {"roads": 1}
+
+
+def test_a_filter_that_matches_nothing_is_one_clear_sentence(db: Session, tmp_path: Path) -> None:
+    insert_samples(db, {"roads"})
+    with pytest.raises(EmptyExportError, match=r"no feature matches the filter \(状态 status: 已验收"):
+        export_to_file(db, ExportRequest(layers="roads", statuses="已验收"), tmp_path / "r.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_choices_list_the_valid_ones(db: Session, tmp_path: Path) -> None:
+    insert_samples(db, {"roads"})
+    out = tmp_path / "r.zip"
+    with pytest.raises(UnknownChoiceError, match="未开工"):
+        export_to_file(db, ExportRequest(layers="roads", statuses="已完成了"), out)
+    with pytest.raises(UnknownChoiceError, match="北舞渡镇"):
+        export_to_file(db, ExportRequest(layers="roads", townships="东京镇"), out)
+    with pytest.raises(UnknownChoiceError, match=r"roads \(水毁公路\)"):
+        export_to_file(db, ExportRequest(layers="bridges"), out)
+    with pytest.raises(UnknownChoiceError, match="UTF-8, GBK"):
+        export_to_file(db, ExportRequest(layers="roads", encoding="latin-1"), out)
+    with pytest.raises(ValidationError, match="carry no repair status"):
+        export_to_file(db, ExportRequest(layers="households", statuses="未开工"), out)
+
+
+def test_households_private_fields_only_on_request_and_logged(db: Session, tmp_path: Path,
+                                                              home: Path) -> None:
+    insert_samples(db, {"households"})
+    export_to_file(db, ExportRequest(layers="households", fmt="gpkg"), tmp_path / "h.gpkg")
+    public = pyogrio.read_dataframe(tmp_path / "h.gpkg")
+    assert public["户主"].iloc[0] == "王二妮"
+    assert not {"身份证号", "联系电话", "人均纯收入(元)"} & set(public.columns)
+    assert not (home / "export-log.jsonl").exists()
+
+    request = ExportRequest(layers="households", townships="北舞渡镇", fmt="xlsx",
+                            include_private=True)
+    name, data, _ = export_bytes(db, request)
+    (tmp_path / name).write_bytes(data)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / name)["农户"]
+    row = {h.value: c.value for h, c in zip(sheet[1], sheet[2], strict=True)}
+    assert row["身份证号"] == "41112119800101123X" and row["联系电话"] == "13800000000"
+    record = json.loads((home / "export-log.jsonl").read_text(encoding="utf-8"))
+    assert record["user"] == "工程师甲" and record["format"] == "xlsx"
+    assert "北舞渡镇" in record["filter"] and record["out"] == f"download:{name}"
+
+
+def test_all_layers_to_one_geopackage(db: Session, tmp_path: Path) -> None:
+    insert_samples(db)
+    summary = export_to_file(db, ExportRequest(fmt="gpkg"), tmp_path / "all.gpkg")
+    layers = fiona.listlayers(tmp_path / "all.gpkg")
+    assert "roads" in layers and "households" in layers and "water_works" in layers
+    assert summary.total == 12
+    roads = pyogrio.read_dataframe(tmp_path / "all.gpkg", layer="roads")
+    assert roads["名称"].iloc[0] == BRIDGE and roads.crs.to_epsg() == 4547
+
+
+def _commit_samples(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with Session(engine) as session:
+        insert_samples(session)
+        session.commit()
+    engine.dispose()
+
+
+def test_cli_exports_the_issue_example(fresh_database: Callable[..., str], tmp_path: Path,
+                                       home: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    url = fresh_database()
+    _commit_samples(url)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    out = tmp_path / "roads.zip"
+    code = cli.main(["export", "--layer", "roads", "--status", "未开工,抢通中", "--township",
+                     "北舞渡镇", "--crs", "EPSG:4547", "--encoding", "GBK", "--format", "shp",
+                     "--out", str(out)])
+    assert code == 0
+    assert "1 features" in capsys.readouterr().out
+    assert "roads.cpg" in zipfile.ZipFile(out).namelist()
+
+    code = cli.main(["export", "--layer", "roads", "--status", "已验收", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no feature matches the filter" in err
+
+    code = cli.main(["export", "--layer", "roads", "--crs", "EPSG:3857", "--out", str(out)])
+    assert code == 2 and "EPSG:4547" in capsys.readouterr().err
+
+    code = cli.main(["export", "--out", str(tmp_path / "nowhere" / "x.zip")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
+
+    code = cli.main(["export", "--layer", "households", "--include-private",
+                     "--out", str(tmp_path / "h.geojson")])
+    assert code == 0
+    doc = json.loads((tmp_path / "h.geojson").read_text(encoding="utf-8"))
+    assert doc["features"][0]["properties"]["身份证号"] == "41112119800101123X"
+    log = (home / "export-log.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 1 and json.loads(log[0])["out"] == str((tmp_path / "h.geojson").resolve())
