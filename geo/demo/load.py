@@ -1,0 +1,2 @@
+def load(*a, **k): pass
+def has_data(*a, **k): pass
