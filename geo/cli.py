@@ -16,6 +16,7 @@ from geo.errors import TrackerError
 COMMAND_MODULES = (
     "geo.cli_db",
     "geo.cli_export",
+    "geo.cli_rank",
 )
 
 

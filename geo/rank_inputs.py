@@ -118,3 +118,27 @@ def _items(value: str | list[str] | None) -> list[str]:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)
     return [s.strip() for s in items if s.strip()]
+
+
+def inputs_from_frames(tables: dict[str, pd.DataFrame], registry: Any) -> RankInputs:
+    """The same inputs from in-memory tables (e.g. geo.demo.generate): table name → GeoDataFrame
+    in EPSG:4490 with the table's columns; ids are numbered 1.. where a table has none."""
+    vil = pd.DataFrame(tables["villages"]).copy()
+    centre = [c if c is not None and not c.is_empty else g.point_on_surface()
+              for c, g in zip(vil["centre"], vil["geom"], strict=True)]
+    vil["lon"], vil["lat"] = shapely.get_x(centre), shapely.get_y(centre)
+    hh = pd.DataFrame(tables["households"]).copy()
+    hh["lon"], hh["lat"] = shapely.get_x(hh["geom"].to_numpy()), shapely.get_y(hh["geom"].to_numpy())
+    keep = ["code", "village_code", "category", *[c for c in hh.columns if c.startswith("risk_")],
+            "lon", "lat"]
+    layers = []
+    for layer in registry.repairable():
+        frame = pd.DataFrame(tables[layer.name]).copy()
+        if "id" not in frame.columns:
+            frame.insert(0, "id", range(1, len(frame) + 1))
+        frame["geom"] = frame["geom"].to_numpy()
+        frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
+        layers.append((layer_info(layer), frame))
+    twp = pd.DataFrame(tables["townships"])[["code", "name", "seat_lon", "seat_lat"]]
+    return RankInputs(vil[["code", "name", "township_code", "severely_hit", "households", "lon",
+                           "lat"]], hh[keep], twp, layers, vocab_labels(registry))
