@@ -50,6 +50,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "count_assets": {"zh": "符合条件的设施：{n} 处", "en": "Matching assets: {n}"},
     "count_tasks": {"zh": "修复任务：{n} 项", "en": "Repair tasks: {n}"},
     "count_households": {"zh": "农户：{n} 户", "en": "Households: {n}"},
+    "m_assets": {"zh": "设施（处）", "en": "Assets"},
+    "m_tasks": {"zh": "修复任务（项）", "en": "Repair tasks"},
+    "m_households": {"zh": "农户（户）", "en": "Households"},
     "count_by_layer": {"zh": "各图层数量", "en": "Count by layer"},
     # map
     "map_title": {"zh": "水毁设施与受灾农户分布图", "en": "Damaged assets and at-risk households"},

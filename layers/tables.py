@@ -59,11 +59,12 @@ def _as_dict(row: Any) -> dict[str, Any]:
     return dict(vars(row))
 
 
-def queue_rows(bind: sa.Connection) -> list[dict[str, Any]]:
-    """The whole priority queue, best first, as plain dicts (layers.ranking from issue 4)."""
-    from layers.ranking import rank_queue  # imported late: the ranking may be absent in old installs
+def queue_rows(bind: sa.Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The whole priority queue, best first, and the assets that cannot be ranked, as dicts."""
+    from layers.ranking import rank_queue
 
-    return [_as_dict(r) for r in rank_queue(bind)]
+    result = rank_queue(bind)
+    return [_as_dict(r) for r in result.rows], [_as_dict(r) for r in result.cannot_rank]
 
 
 def monitored_households(row: Mapping[str, Any]) -> int:
@@ -102,6 +103,7 @@ class Selection:
     households: gpd.GeoDataFrame | None
     queue: list[dict[str, Any]]
     queue_error: str | None = None
+    cannot_rank: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {name: len(gdf) for name, gdf in self.assets.items()}
@@ -121,14 +123,11 @@ def select(bind: sa.Connection, filters: MapFilter) -> Selection:
             bind, layer, statuses=list(filters.statuses) or None,
             townships=list(filters.townships) or None, villages=list(filters.villages) or None,
         )
-    queue: list[dict[str, Any]] = []
-    error = None
-    try:
-        allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
-        queue = filter_queue(queue_rows(bind), filters, allowed)
-    except ImportError as exc:  # the ranking module is not installed yet
-        error = str(exc)
-    if filters.needs_queue and error is None:
+    allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
+    ranked, cannot = queue_rows(bind)
+    queue = filter_queue(ranked, filters, allowed)
+    cannot = [r for r in cannot if int(r.get("id", -1)) in allowed.get(str(r.get("layer")), set())]
+    if filters.needs_queue:
         kept: dict[str, set[int]] = {}
         for row in queue:
             kept.setdefault(str(row["layer"]), set()).add(int(row["id"]))
@@ -137,7 +136,7 @@ def select(bind: sa.Connection, filters: MapFilter) -> Selection:
     if filters.shows_households:
         households = read_layer(bind, "households", townships=list(filters.townships) or None,
                                 villages=list(filters.villages) or None)
-    return Selection(assets, households, queue, error)
+    return Selection(assets, households, queue, None, cannot)
 
 
 def queue_frame(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:

@@ -1,0 +1,272 @@
+"""What every page shares: language, the sidebar filters, cached data loaders, the detail panel.
+
+Caching happens here, at the edge: loaders take the database URL, the filter values as a plain
+tuple and the language — never a GeoDataFrame or a folium object — and return plain data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.db import database_url, get_engine
+from geo.errors import StaleEditError, TrackerError
+from geo.settings import get_settings
+from layers import REGISTRY, tables
+from layers.i18n import DEFAULT_LANG, t
+from layers.mapview import MapFilter, Names, parse_fid
+from layers.store import set_status
+from layers.vocab import STATUS
+
+TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
+IMPORTANCE = ("重点", "一般")
+URGENCY = ("应急", "长远")
+_IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", DEFAULT_LANG)
+    return value if value in ("zh", "en") else DEFAULT_LANG
+
+
+def tr(key: str, **values: object) -> str:
+    return t(key, lang(), **values)
+
+
+def db_url() -> str:
+    return database_url()
+
+
+def current_filter() -> MapFilter:
+    value = st.session_state.get("filters")
+    return value if isinstance(value, MapFilter) else MapFilter()
+
+
+# --- cached loaders -----------------------------------------------------------------------
+@st.cache_data(ttl=TTL, show_spinner=False)
+def names(url: str) -> Names:
+    with get_engine(url).connect() as conn:
+        return tables.load_names(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def seats(url: str) -> dict[str, tuple[float, float]]:
+    with get_engine(url).connect() as conn:
+        return tables.township_seats(conn)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def frames(url: str, language: str) -> dict[str, dict[str, Any]]:
+    """Boundaries and flood extent: they do not change with the filters."""
+    with get_engine(url).connect() as conn:
+        return tables.frame_collections(conn, tables.load_names(conn), language)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str, Any]:
+    """The filtered set, once, for the map and the repair list alike."""
+    filters = MapFilter.from_key(filter_key)
+    with get_engine(url).connect() as conn:
+        sel = tables.select(conn, filters)
+        names_ = tables.load_names(conn)
+    return {
+        "collections": tables.map_collections(sel, names_, language),
+        "counts": sel.counts(),
+        "ids": sel.ids(),
+        "queue": sel.queue,
+        "queue_error": sel.queue_error,
+        "cannot_rank": sel.cannot_rank,
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def progress(url: str, filter_key: tuple[Any, ...], language: str,
+             as_of: dt.date) -> dict[str, pd.DataFrame]:
+    with get_engine(url).connect() as conn:
+        return tables.progress_frames(conn, MapFilter.from_key(filter_key), language, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
+               categories: tuple[str, ...], only_risk: bool, language: str) -> pd.DataFrame:
+    with get_engine(url).connect() as conn:
+        return tables.household_frame(conn, townships=townships, villages=villages,
+                                      categories=categories, only_risk=only_risk, lang=language)
+
+
+def clear_caches() -> None:
+    """After an edit every cached view of the data is stale (for every user)."""
+    for loader in (selection, progress, households):
+        loader.clear()
+
+
+# --- sidebar ------------------------------------------------------------------------------
+def sidebar_filters(url: str) -> MapFilter:
+    """The filters shared by map, repair list, progress and export; kept in session_state."""
+    language = lang()
+    known = names(url)
+    sb = st.sidebar
+    sb.subheader(t("filters", language))
+    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status",
+                              format_func=lambda c: STATUS.label(c, language))
+    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
+    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer",
+                            format_func=lambda n: REGISTRY.get(n).label(language))
+    townships = sb.multiselect(t("f_township", language), list(known.townships), key="f_township",
+                               format_func=lambda c: known.townships.get(c, c))
+    village_codes = [c for c, town in known.village_township.items()
+                     if not townships or town in townships]
+    # a village left over from another township is dropped rather than raising in the widget
+    if "f_village" in st.session_state:
+        st.session_state["f_village"] = [v for v in st.session_state["f_village"]
+                                         if v in village_codes]
+    villages = sb.multiselect(t("f_village", language), village_codes, key="f_village",
+                              format_func=lambda c: known.villages.get(c, c))
+    importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key="f_importance",
+                                format_func=lambda v: t(_IMP_KEYS[v], language))
+    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency",
+                             format_func=lambda v: t(_IMP_KEYS[v], language))
+    monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
+    filters = MapFilter(tuple(statuses), tuple(layers), tuple(townships), tuple(villages),
+                        tuple(importance), tuple(urgency), bool(monitored))
+    st.session_state["filters"] = filters
+    return filters
+
+
+def show_counts(data: dict[str, Any]) -> None:
+    """Counts of the filtered set per layer: the same numbers on the map and the list pages."""
+    language = lang()
+    counts: dict[str, int] = data["counts"]
+    assets = sum(n for name, n in counts.items() if name != "households")
+    cols = st.columns(3)
+    cols[0].metric(t("m_assets", language), assets)
+    cols[1].metric(t("m_tasks", language), len(data["queue"]))
+    if "households" in counts:
+        cols[2].metric(t("m_households", language), counts["households"])
+    st.caption(t("count_assets", language, n=assets) + " · " + " · ".join(
+        f"{REGISTRY.get(name).label(language)} {n}" for name, n in counts.items()))
+
+
+# --- detail panel -------------------------------------------------------------------------
+def read_record(url: str, layer: str, feature_id: int) -> dict[str, Any] | None:
+    with get_engine(url).connect() as conn:
+        return tables.feature_record(conn, layer, feature_id)
+
+
+def save_status(url: str, layer: str, feature_id: int, status: str, version: int) -> int:
+    with get_engine(url).begin() as conn:
+        return set_status(conn, layer, feature_id, status, version, get_settings().user)
+
+
+def _snapshot(url: str, selected: str, layer: str, feature_id: int) -> dict[str, Any] | None:
+    """The record as this user read it; its version is what a later save must still match."""
+    snap = st.session_state.get("detail")
+    if isinstance(snap, dict) and snap.get("fid") == selected:
+        return snap
+    record = read_record(url, layer, feature_id)
+    if record is None:
+        return None
+    snap = {"fid": selected, "version": record.get("version"), "record": record}
+    st.session_state["detail"] = snap
+    return snap
+
+
+def detail_panel(url: str) -> None:
+    """Facts of the selected feature and, for repairable layers, a validated status change."""
+    language = lang()
+    st.subheader(t("detail", language))
+    selected = st.session_state.get("selected")
+    ref = parse_fid(selected)
+    if ref is None:
+        st.info(t("detail_none", language))
+        return
+    layer_name, feature_id = ref
+    spec = REGISTRY.get(layer_name)
+    if st.button(t("reload", language), key="detail_reload"):
+        st.session_state.pop("detail", None)
+    snap = _snapshot(url, str(selected), layer_name, feature_id)
+    if snap is None:
+        st.warning(t("detail_missing", language))
+        return
+    record = snap["record"]
+    st.markdown(f"**{spec.label(language)}** · #{feature_id}")
+    facts = tables.record_facts(spec, record, names(url), language)
+    st.dataframe(pd.DataFrame(facts, columns=["", " "]), hide_index=True,
+                 width="stretch")
+    if not spec.repairable:
+        st.caption(t("no_status_layer", language))
+        return
+    _status_editor(url, spec.name, feature_id, snap)
+
+
+def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -> None:
+    language = lang()
+    current = snap["record"].get("status")
+    codes = STATUS.codes
+    new = st.selectbox(t("new_status", language), codes, key=f"new_status_{snap['fid']}",
+                       index=codes.index(current) if current in codes else 0,
+                       format_func=lambda c: STATUS.label(c, language))
+    if not st.button(t("save_status", language), key="save_status", type="primary"):
+        _show_flash()
+        return
+    if new not in STATUS:  # the selectbox offers only the vocabulary; refuse anything else
+        st.error(t("error_friendly", language, message=f"{new!r}"))
+        return
+    if new == current:
+        st.info(t("same_status", language))
+        return
+    try:
+        version = save_status(url, layer, feature_id, new, int(snap["version"]))
+    except StaleEditError as error:
+        st.error(t("stale", language, version=snap["version"]))
+        st.caption(str(error))
+        return
+    except TrackerError as error:
+        st.error(t("error_friendly", language, message=str(error)))
+        return
+    clear_caches()
+    st.session_state.pop("detail", None)
+    st.session_state["flash"] = t("saved", language, name=snap["record"].get("name", ""),
+                                  status=STATUS.label(new, language), version=version)
+    st.rerun()
+
+
+def _show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)
+
+
+def pick_feature(collections: dict[str, dict[str, Any]]) -> None:
+    """A selectbox of the shown repairable features: the keyboard way to open the detail panel."""
+    language = lang()
+    options: list[str] = [""]
+    labels: dict[str, str] = {"": "—"}
+    for name, data in collections.items():
+        if name == "households" or data.get("aggregated"):
+            continue
+        for feat in data["features"]:
+            key = feat["properties"]["fid"]
+            options.append(key)
+            labels[key] = _plain_tip(feat["properties"].get("tip", key))
+    current = st.session_state.get("selected")
+    if current in labels:  # a map click moves the list to the clicked feature
+        st.session_state["pick"] = current
+    elif st.session_state.get("pick") not in labels:
+        st.session_state["pick"] = ""
+    st.selectbox(t("detail_pick", language), options, key="pick", on_change=_on_pick,
+                 format_func=lambda k: labels.get(k, k))
+
+
+def _on_pick() -> None:
+    st.session_state["selected"] = st.session_state.get("pick") or None
+
+
+def _plain_tip(tip: str) -> str:
+    """Tooltips are stored HTML-escaped; widgets show plain text, so undo the escaping."""
+    import html
+
+    return html.unescape(tip)

@@ -1,0 +1,35 @@
+"""修复清单 — the priority queue of the filtered set, with its reasons, as Excel and CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from layers import tables
+from pages import common
+
+language = common.lang()
+url = common.db_url()
+filters = common.current_filter()
+data = common.selection(url, filters.key(), language)
+
+st.subheader(common.tr("repairs_title"))
+common.show_counts(data)
+if data["queue_error"]:
+    st.warning(common.tr("queue_unavailable", message=data["queue_error"]))
+
+frame = tables.queue_frame(data["queue"], common.names(url), language)
+query = st.text_input(common.tr("search"), key="repairs_search").strip()
+if query:
+    name_col, reason_col = common.tr("col_name"), common.tr("col_reason")
+    hit = (frame[name_col].astype(str).str.contains(query, regex=False)
+           | frame[reason_col].astype(str).str.contains(query, regex=False))
+    frame = frame[hit]
+st.caption(common.tr("count_tasks", n=len(frame)))
+st.dataframe(frame, hide_index=True, width="stretch", height=520)
+
+left, right = st.columns(2)
+left.download_button(common.tr("download_xlsx"), tables.xlsx_bytes(frame, "修复清单"),
+                     file_name="repair_queue.xlsx", key="dl_xlsx",
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+right.download_button(common.tr("download_csv"), tables.csv_bytes(frame),
+                      file_name="repair_queue.csv", mime="text/csv", key="dl_csv")
