@@ -1,0 +1,177 @@
+"""Export speed: all layers of the demo county to shapefile zips (target < 3 s) and
+``--scale 100`` roads to one zip (target < 60 s), with the memory peak.
+
+Data: ``geo.demo.generate`` when it is importable, else a synthetic data set of similar size built
+from the layers' field specs (the figures say which one was used). The timed part is the export
+itself (GeoDataFrame → zip on disk: value conversion, reprojection to EPSG:4547, GBK, writing,
+zipping); ``db_*`` figures add reading through ``layers.store.read_layer`` when a test database can
+be created and the demo can be loaded into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo.crs import STORAGE_EPSG
+from geo.export import ExportOptions, LayerData, write_export
+from layers import REGISTRY
+from layers.base import Layer
+
+# Feature counts of the synthetic stand-in (close to the demo county at scale 1).
+SYNTHETIC_COUNTS = {
+    "county": 1, "townships": 14, "villages": 398, "flood_extent": 40, "roads": 2500,
+    "water_works": 400, "power_lines": 1200, "pv_stations": 60, "telecom_sites": 150,
+    "schools": 120, "clinics": 420, "households": 8000,
+}
+BBOX = (113.45, 33.35, 113.85, 33.70)
+
+
+def main() -> dict[str, object]:
+    figures: dict[str, object] = {}
+    tables, source = demo_tables(1)
+    figures["data_source"] = source
+    figures["features_scale1"] = int(sum(len(t) for t in tables.values()))
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        started = time.perf_counter()
+        for layer in REGISTRY:
+            data = LayerData(layer.name, layer.zh, layer.en, layer.fields, tables[layer.name])
+            write_export([data], ExportOptions(fmt="shp", encoding="GBK"), folder / f"{layer.name}.zip")
+        figures["all_layers_shp_zips_s"] = round(time.perf_counter() - started, 2)
+        figures["all_layers_shp_zips_mb"] = round(_size(folder) / 1e6, 2)
+        figures["rss_peak_after_scale1_mb"] = _rss_mb()
+
+        del tables
+        started = time.perf_counter()
+        roads, source100 = demo_tables(100, only="roads")
+        figures["scale100_generate_s"] = round(time.perf_counter() - started, 2)
+        figures["scale100_source"] = source100
+        figures["scale100_roads"] = len(roads["roads"])
+        # Export in a fresh process so that its memory peak is the export's, not the generator's.
+        staged = folder / "roads100.parquet"
+        roads["roads"].to_parquet(staged)
+        del roads
+        figures.update(_export_in_child(staged, folder / "roads100.zip"))
+        figures["rss_peak_parent_mb"] = _rss_mb()
+    figures["target_all_layers_s"] = 3
+    figures["target_scale100_roads_s"] = 60
+    return figures
+
+
+CHILD = """
+import json, sys, time
+import geopandas as gpd
+from geo.export import ExportOptions, LayerData, write_export
+from layers import REGISTRY
+source, out = sys.argv[1], sys.argv[2]
+started = time.perf_counter()
+frame = gpd.read_parquet(source)
+read_s = time.perf_counter() - started
+layer = REGISTRY.get("roads")
+started = time.perf_counter()
+summary = write_export([LayerData(layer.name, layer.zh, layer.en, layer.fields, frame)],
+                       ExportOptions(fmt="shp", encoding="GBK"), out)
+export_s = time.perf_counter() - started
+# VmHWM, not ru_maxrss: Linux copies the parent's ru_maxrss into a forked child
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(json.dumps({"read_s": read_s, "export_s": export_s, "features": summary.total,
+                  "rss_peak_mb": int(hwm) / 1024}))
+"""
+
+
+def _export_in_child(source: Path, out: Path) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(source), str(out)],
+                          capture_output=True, text=True, check=True)
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "scale100_roads_shp_zip_s": round(child["export_s"], 2),
+        "scale100_roads_exported": child["features"],
+        "scale100_roads_zip_mb": round(out.stat().st_size / 1e6, 2),
+        "scale100_export_process_rss_peak_mb": round(child["rss_peak_mb"], 1),
+    }
+
+
+def demo_tables(scale: int, only: str | None = None) -> tuple[dict[str, gpd.GeoDataFrame], str]:
+    """The demo data set, or the synthetic stand-in when geo.demo is not available."""
+    try:
+        from geo.demo.generate import generate
+    except ImportError:
+        pass
+    else:
+        tables = generate(scale=scale)
+        return ({only: tables[only]} if only else tables), f"geo.demo.generate(scale={scale})"
+    names = [only] if only else REGISTRY.names
+    rng = np.random.default_rng(720)
+    synthetic = {n: synthetic_layer(REGISTRY.get(n), SYNTHETIC_COUNTS[n] * scale, rng) for n in names}
+    return synthetic, f"synthetic (geo.demo not available), scale {scale}"
+
+
+def synthetic_layer(layer: Layer, n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """n features with every field filled the way the store returns them (codes, lists, dates)."""
+    data: dict[str, Any] = {"id": np.arange(1, n + 1)}
+    for spec in layer.fields:
+        data[spec.column] = _values(spec, n, rng)
+    return gpd.GeoDataFrame(data, geometry=_geometries(layer, n, rng), crs=STORAGE_EPSG)
+
+
+def _values(spec: Any, n: int, rng: np.random.Generator) -> list[Any]:
+    if spec.vocab is not None:
+        codes = spec.vocab.codes
+        return [codes[i] for i in rng.integers(0, len(codes), n)]
+    day = dt.date(2021, 7, 20)
+    make = {
+        "int": lambda i: int(i % 500),
+        "float": lambda i: float(i % 997) / 7,
+        "bool": lambda i: bool(i % 3 == 0),
+        "date": lambda i: day + dt.timedelta(days=int(i % 160)),
+        "datetime": lambda i: dt.datetime(2021, 8, 1, tzinfo=dt.UTC) + dt.timedelta(hours=int(i)),
+        "codes": lambda i: [f"411121{100 + i % 14:03d}{200 + j:03d}" for j in range(i % 4)],
+    }.get(spec.kind, lambda i: f"{spec.zh}{i}号")
+    return [make(i) for i in range(n)]
+
+
+def _geometries(layer: Layer, n: int, rng: np.random.Generator) -> np.ndarray:
+    x0, y0, x1, y1 = BBOX
+    xs, ys = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
+    points = np.asarray(shapely.points(xs, ys))
+    kind = layer.geometry_type
+    if kind == "GEOMETRY":  # water works: a third are pipelines
+        lines = _lines(xs, ys, rng)
+        return np.where(np.arange(n) % 3 == 0, lines, points)
+    if kind == "POINT":
+        return points
+    if kind == "LINESTRING":
+        return _lines(xs, ys, rng)
+    squares = np.asarray(shapely.buffer(points, 0.01, cap_style="square"))
+    return np.array([shapely.MultiPolygon([s]) for s in squares])
+
+
+def _lines(xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Polylines of 12 vertices, ~1-2 km, like road segments between junctions."""
+    steps = rng.normal(0, 0.0015, (len(xs), 12, 2)).cumsum(axis=1)
+    coords = steps + np.stack([xs, ys], axis=1)[:, None, :]
+    return np.asarray(shapely.linestrings(coords))
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+if __name__ == "__main__":
+    print(main())
