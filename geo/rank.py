@@ -77,6 +77,7 @@ class QueueRow:
     cut_off_villages: list[str]
     villages_affected: int
     households: int
+    households_nearby: int  # roads: households within nearby_m of the damaged segment
     monitored_households: int
     weighted_households: float
     severity: str | None
@@ -255,7 +256,7 @@ class _Asset:
             status=self.status, status_zh=self.label("status", self.status), urgency=urgency,
             use=use_zh, importance="重点" if keys else "一般", key_reasons=keys,
             villages_cut_off=len(exp.cut_off), cut_off_villages=names,
-            villages_affected=len(exp.villages), households=len(pos),
+            villages_affected=len(exp.villages), households=len(pos), households_nearby=exp.nearby,
             monitored_households=monitored, weighted_households=round(weighted, 2),
             severity=_text(self.rec.get("severity")),
             severity_zh=self.label("severity", _text(self.rec.get("severity"))),
