@@ -21,20 +21,20 @@ from pages import common
 
 log = logging.getLogger("tracker.app")
 
-st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon=":material/map:", layout="wide")
 
 
 def _pages(language: str) -> list[st.Page]:
     return [
-        st.Page("pages/map.py", title=t("page_map", language), icon="🗺️", url_path="map",
+        st.Page("pages/map.py", title=t("page_map", language), icon=":material/map:", url_path="map",
                 default=True),
-        st.Page("pages/repairs.py", title=t("page_repairs", language), icon="🛠️",
+        st.Page("pages/repairs.py", title=t("page_repairs", language), icon=":material/construction:",
                 url_path="repairs"),
-        st.Page("pages/progress.py", title=t("page_progress", language), icon="📊",
+        st.Page("pages/progress.py", title=t("page_progress", language), icon=":material/bar_chart:",
                 url_path="progress"),
-        st.Page("pages/households.py", title=t("page_households", language), icon="🏠",
+        st.Page("pages/households.py", title=t("page_households", language), icon=":material/home:",
                 url_path="households"),
-        st.Page("pages/export.py", title=t("page_export", language), icon="📦",
+        st.Page("pages/export.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
     ]
 

@@ -110,12 +110,14 @@ def sidebar_filters(url: str) -> MapFilter:
     known = names(url)
     sb = st.sidebar
     sb.subheader(t("filters", language))
-    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status",
+    all_ = t("f_all", language)
+    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status", placeholder=all_,
                               format_func=lambda c: STATUS.label(c, language))
     layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
-    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer",
+    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
                             format_func=lambda n: REGISTRY.get(n).label(language))
     townships = sb.multiselect(t("f_township", language), list(known.townships), key="f_township",
+                               placeholder=all_,
                                format_func=lambda c: known.townships.get(c, c))
     village_codes = [c for c, town in known.village_township.items()
                      if not townships or town in townships]
@@ -123,11 +125,12 @@ def sidebar_filters(url: str) -> MapFilter:
     if "f_village" in st.session_state:
         st.session_state["f_village"] = [v for v in st.session_state["f_village"]
                                          if v in village_codes]
-    villages = sb.multiselect(t("f_village", language), village_codes, key="f_village",
+    villages = sb.multiselect(t("f_village", language), village_codes, key="f_village", placeholder=all_,
                               format_func=lambda c: known.villages.get(c, c))
     importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key="f_importance",
+                                placeholder=all_,
                                 format_func=lambda v: t(_IMP_KEYS[v], language))
-    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency",
+    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency", placeholder=all_,
                              format_func=lambda v: t(_IMP_KEYS[v], language))
     monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
     filters = MapFilter(tuple(statuses), tuple(layers), tuple(townships), tuple(villages),

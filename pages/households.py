@@ -15,6 +15,7 @@ st.subheader(common.tr("households_title"))
 st.caption(common.tr("privacy_note"))
 left, right = st.columns([3, 1])
 categories = left.multiselect(common.tr("f_category"), CATEGORY.codes, key="hh_category",
+                              placeholder=common.tr("f_all"),
                               format_func=lambda c: CATEGORY.label(c, language))
 only_risk = right.checkbox(common.tr("f_only_risk"), value=True, key="hh_only_risk")
 frame = common.households(url, filters.townships, filters.villages, tuple(categories),

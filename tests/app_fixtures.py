@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from geo import testing
 from layers import REGISTRY
-from tests.samples import REPAIR, TOWNSHIP, VILLAGE, sample_rows, square, wkt
+from tests.samples import TOWNSHIP, VILLAGE, sample_rows, square, wkt
 
 TOWNSHIP2 = "411121100"  # 舞泉镇
 VILLAGE2 = "411121100201"
