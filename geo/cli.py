@@ -15,6 +15,7 @@ from geo.errors import TrackerError
 # Modules that contribute subcommands: each has ``register(subparsers)``.
 COMMAND_MODULES = (
     "geo.cli_db",
+    "geo.cli_demo",
     "geo.cli_export",
     "geo.cli_rank",
 )

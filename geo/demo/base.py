@@ -152,6 +152,19 @@ def as_multi(geoms: np.ndarray) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
+def repair(geoms: np.ndarray) -> np.ndarray:
+    """Reprojection can make nearly touching rings cross: mend those, keep polygons only."""
+    bad = ~shapely.is_valid(geoms)
+    if not bad.any():
+        return geoms
+    out = geoms.copy()
+    for i in np.flatnonzero(bad):
+        fixed = shapely.make_valid(geoms[i])
+        parts = [p for p in shapely.get_parts(fixed) if isinstance(p, shapely.Polygon)]
+        out[i] = shapely.MultiPolygon(parts)
+    return out
+
+
 def days(rng: np.random.Generator, start: dt.date, end: dt.date, n: int) -> np.ndarray:
     """n random dates in [start, end] as numpy datetime64[D]."""
     span = max((end - start).days, 0)

@@ -18,6 +18,7 @@ from geo.demo.base import (
     TABLES,
     stream,
     tile_adcode,
+    repair,
     tile_suffix,
     to_lonlat,
 )
@@ -55,7 +56,7 @@ def _assemble(parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]]) -> gpd.Ge
     df = pd.concat([p[0] for p in parts], ignore_index=True)
     for col in parts[0][1]:
         geoms = np.concatenate([p[1][col] for p in parts])
-        df[col] = gpd.GeoSeries(to_lonlat(geoms), crs=STORAGE_EPSG)
+        df[col] = gpd.GeoSeries(repair(to_lonlat(geoms)), crs=STORAGE_EPSG)
     if "seat_x" in df:
         lon, lat = transformer(METRIC_EPSG, STORAGE_EPSG).transform(
             df.pop("seat_x").to_numpy(), df.pop("seat_y").to_numpy())
@@ -105,7 +106,7 @@ def _tile(
         pd.DataFrame({"depth_class": codes, "observed_on": OBSERVED_ON, "source": FLOOD_SOURCE}),
         {"geom": floods})
     out["roads"] = road_table(st, adcode, twp_codes, twp_names, stream(seed, 100, k))
-    hh, x, y = households(fr, st.hazard, st.hamlets, vil_codes, adcode, stream(seed, 101, k))
+    hh, x, y = households(fr, st.hazard, st.hamlets, st.flooded_share, vil_codes, adcode, stream(seed, 101, k))
     out["households"] = (hh, {"geom": shapely.points(x, y)})
     depth: dict[str, np.ndarray] = static["depth"]  # type: ignore[assignment]
     for i, name in enumerate(("water_works", "power_lines", "pv_stations", "telecom_sites",

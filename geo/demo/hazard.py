@@ -31,9 +31,9 @@ LOWLAND_CENTRE = (113.745, 33.590)  # 泥河洼
 LOWLAND_AXES_M = (7500.0, 2600.0)
 DEPTH_CODES = ("gt2", "d1_2", "d05_1", "lt05")  # deepest first
 # Buffer widths (m) of the four depth levels around each river, before the eastward widening.
-RIVER_WIDTHS = {"沙河": (180, 550, 1100, 1900), "澧河": (220, 650, 1300, 2300),
-                "泥河": (80, 300, 700, 1300)}
-LOWLAND_SCALE = (0.55, 0.8, 1.0, 1.35)
+RIVER_WIDTHS = {"沙河": (150, 420, 800, 1300), "澧河": (180, 500, 950, 1600),
+                "泥河": (70, 220, 500, 900)}
+LOWLAND_SCALE = (0.5, 0.75, 0.95, 1.2)
 OBSERVED_ON = dt.date(2021, 7, 23)  # the flood peak
 FLOOD_SOURCE = "演示数据：依河道与泥河洼模拟的7·20洪水淹没范围"
 
@@ -87,7 +87,7 @@ def flood_rows(hazard: Hazard) -> tuple[list[str], np.ndarray]:
     geoms: list[shapely.Geometry] = []
     for code, band in zip(DEPTH_CODES, hazard.bands, strict=True):
         for part in shapely.get_parts(band):
-            if isinstance(part, shapely.Polygon) and part.area > 20_000:
+            if isinstance(part, shapely.Polygon) and part.area > 100.0:
                 codes.append(code)
                 geoms.append(part)
     return codes, as_multi(np.array(geoms, dtype=object))
@@ -114,7 +114,7 @@ def _noisy_buffer(
     line: shapely.LineString, width: float, minx: float, maxx: float, rng: np.random.Generator
 ) -> shapely.Geometry:
     """A buffer whose width wanders along the river and grows to the east (lower land)."""
-    step = 150.0
+    step = float(np.clip(width * 0.3, 20.0, 150.0))  # circles overlap even where the band is thin
     dist = np.arange(0.0, line.length, step)
     pts = shapely.line_interpolate_point(line, dist)
     x = shapely.get_x(pts)

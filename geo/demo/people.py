@@ -41,8 +41,8 @@ def hamlets(frame: Frame, rng: np.random.Generator) -> np.ndarray:
 
 
 def households(
-    frame: Frame, hazard: Hazard, hamlet_xy: np.ndarray, village_codes: np.ndarray, adcode: str,
-    rng: np.random.Generator,
+    frame: Frame, hazard: Hazard, hamlet_xy: np.ndarray, flooded_share: np.ndarray,
+    village_codes: np.ndarray, adcode: str, rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The households of one tile: columns (no geometry), x and y in metres."""
     cats = np.concatenate([
@@ -51,6 +51,10 @@ def households(
     n = len(cats)
     weight = frame.vil_pop * rng.gamma(3.0, 1.0, len(frame.vil_pop))
     vil = rng.choice(len(weight), n, p=weight / weight.sum())
+    # flood victims swell the monitored group: draw their villages by flood exposure too
+    mon = np.flatnonzero(cats == "monitored")
+    wet = weight * (1.0 + 6.0 * flooded_share)
+    vil[mon] = rng.choice(len(weight), len(mon), p=wet / wet.sum())
     order = np.lexsort((rng.random(n), vil))
     cats, vil = cats[order], vil[order]
     x, y = _positions(frame, hamlet_xy, vil, rng)
@@ -58,7 +62,7 @@ def households(
     damage = _damage(depth, rng)
     grade = _grade(damage, rng)
     monitored = cats == "monitored"
-    kind = np.where(damage >= 2, np.where(rng.random(n) < 0.85, "sudden", "unstable"),
+    kind = np.where(damage >= 1, np.where(rng.random(n) < 0.85, "sudden", "unstable"),
                     np.where(rng.random(n) < 0.5, "unstable", "marginal")).astype(object)
     members = np.where(cats == "tekun", rng.integers(1, 3, n), rng.choice(
         np.arange(1, 7), n, p=[0.12, 0.22, 0.24, 0.22, 0.13, 0.07]))

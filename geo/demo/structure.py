@@ -29,6 +29,7 @@ class Structure:
     roads: Segments
     assets: dict[str, Assets]  # water_works, power_lines, pv_stations, telecom_sites, …
     hamlets: np.ndarray
+    flooded_share: np.ndarray  # share of each village under any water
     severely_hit: np.ndarray
     help_unit: list[str | None]
     work_team: list[str | None]
@@ -51,15 +52,20 @@ def build_structure(seed: int) -> Structure:
     units, teams = _help(frame, severe, stream(seed, 11))
     return Structure(
         frame=frame, hazard=hazard, net=net, roads=roads, assets=assets,
-        hamlets=hamlets(frame, stream(seed, 12)), severely_hit=severe, help_unit=units,
+        hamlets=hamlets(frame, stream(seed, 12)), severely_hit=severe,
+        flooded_share=_share(frame, hazard.levels[3]), help_unit=units,
         work_team=teams,
     )
 
 
+def _share(frame: Frame, water: shapely.Geometry) -> np.ndarray:
+    wet = shapely.area(shapely.intersection(frame.vil_geom, water))
+    return np.asarray(wet / shapely.area(frame.vil_geom), dtype=float)
+
+
 def _severely_hit(frame: Frame, hazard: Hazard) -> np.ndarray:
     """Villages deep in the flood: much of their land under >1 m, or their centre under >1 m."""
-    deep = hazard.levels[1]
-    share = shapely.area(shapely.intersection(frame.vil_geom, deep)) / shapely.area(frame.vil_geom)
+    share = _share(frame, hazard.levels[1])
     centre = hazard.depth(frame.vil_xy[:, 0], frame.vil_xy[:, 1]) >= 3
     return np.asarray((share >= SEVERE_SHARE) | centre, dtype=bool)
 

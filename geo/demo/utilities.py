@@ -113,7 +113,10 @@ def build_power(frame: Frame, net: RoadNet, rng: np.random.Generator) -> Assets:
         sub_name = f"{frame.townships[int(frame.vil_twp[s])].name.rstrip('镇乡')}变"
         for k, child in enumerate(children.get(s, []), start=1):
             feeder = f"{sub_name}{100 + k}线"
+            start = len(out)
             _feeder(out, frame, net, children, s, child, -1, feeder, sub_name, rng)
+            if k == 1:  # the substation's own village hangs on its first feeder
+                out.served[start] = sorted([s, *out.served[start]])
     return out
 
 
