@@ -63,7 +63,8 @@ def _write_layer(layer: LayerData, options: ExportOptions, folder: Path,
                  summary: ExportSummary) -> list[tuple[str, str]]:
     check_field_names(layer, options.include_private)
     frame = output_frame(layer, "shp", options.include_private, "shp", options.epsg)
-    fit_text(frame, layer.name, options.encoding, summary)
+    lists = {s.shp for s in output_fields(layer, options.include_private) if s.kind == "codes"}
+    fit_text(frame, layer.name, options.encoding, summary, lists)
     stems = []
     for stem, part in split_by_family(layer.name, frame):
         pyogrio.write_dataframe(
@@ -91,37 +92,49 @@ def check_field_names(layer: LayerData, include_private: bool) -> None:
         )
 
 
-def fit_text(frame: pd.DataFrame, layer: str, encoding: str, summary: ExportSummary) -> None:
-    """Make text fit the DBF in ``encoding``: replace what it cannot hold, cut at 254 bytes."""
+def fit_text(frame: pd.DataFrame, layer: str, encoding: str, summary: ExportSummary,
+             lists: set[str] | None = None) -> None:
+    """Make text fit the DBF in ``encoding``: replace what it cannot hold, cut at 254 bytes.
+
+    Columns in ``lists`` hold codes joined by ';': they are cut after a whole code, so that no
+    half code (which might be another village's code) is left at the end.
+    """
     for column in frame.columns:
         if column == frame.geometry.name or frame[column].dtype != object:
             continue
-        replaced = cut = 0
-
-        def fit(value: object) -> object:
-            nonlocal replaced, cut
-            if not isinstance(value, str):
-                return value
-            data = value.encode(encoding, errors="replace")
-            if data.decode(encoding) != value:
-                replaced += 1
-            if len(data) > DBF_TEXT_BYTES:
-                cut += 1
-                # decode with "ignore" drops a half multi-byte character at the cut
-                return data[:DBF_TEXT_BYTES].decode(encoding, errors="ignore")
-            return data.decode(encoding)
-
-        frame[column] = frame[column].map(fit).astype(object)
+        whole_codes = column in (lists or set())
+        fitted = [fit_value(v, encoding, whole_codes) for v in frame[column]]
+        frame[column] = pd.Series([f[0] for f in fitted], index=frame.index, dtype=object)
+        replaced = sum(f[1] for f in fitted)
+        cut = sum(f[2] for f in fitted)
         if replaced:
             summary.notes.append(
                 f"{layer}.{column}: {replaced} value(s) had characters {encoding} cannot hold, "
                 "written as '?' (export with UTF-8 to keep them)"
             )
         if cut:
+            where = "after a whole code" if whole_codes else "on a character boundary"
             summary.notes.append(
                 f"{layer}.{column}: {cut} value(s) longer than {DBF_TEXT_BYTES} bytes in "
-                f"{encoding} were cut on a character boundary (the GeoPackage keeps them whole)"
+                f"{encoding} were cut {where} (the GeoPackage keeps them whole)"
             )
+
+
+def fit_value(value: object, encoding: str, whole_codes: bool = False) -> tuple[object, bool, bool]:
+    """(value as the DBF will hold it, characters replaced?, cut?)."""
+    if not isinstance(value, str):
+        return value, False, False
+    data = value.encode(encoding, errors="replace")
+    text = data.decode(encoding)
+    replaced = text != value
+    if len(data) <= DBF_TEXT_BYTES:
+        return text, replaced, False
+    # decoding with "ignore" drops a half multi-byte character at the cut
+    kept = data[:DBF_TEXT_BYTES].decode(encoding, errors="ignore")
+    ends_whole = text[len(kept):len(kept) + 1] == ";"
+    if whole_codes and not ends_whole and ";" in kept:
+        kept = kept[: kept.rfind(";")]
+    return kept, replaced, True
 
 
 def dictionary_csv(layers: Sequence[LayerData], options: ExportOptions) -> bytes:

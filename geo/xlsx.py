@@ -16,9 +16,9 @@ from typing import Any
 
 import geopandas as gpd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from shapely.geometry.base import BaseGeometry
 
 from geo import crs as geo_crs
@@ -31,13 +31,12 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def write_ledger(layers: Sequence[LayerData], options: ExportOptions, target: Path,
                  summary: ExportSummary) -> None:
-    book = Workbook()
-    first = book.active
+    # Write-only mode streams rows to disk: fast and small in memory for big ledgers.
+    book = Workbook(write_only=True)
     for layer in layers:
         sheet = book.create_sheet(sheet_title(layer.zh))
         _fill_sheet(sheet, layer, options)
         summary.counts[layer.name] = len(layer.frame)
-    book.remove(first)  # type: ignore[arg-type]
     _about_sheet(book.create_sheet("说明"), options, summary)
     book.save(target)
 
@@ -46,24 +45,50 @@ def sheet_title(label: str) -> str:
     return _BAD_SHEET_CHARS.sub("_", label)[:31] or "Sheet"
 
 
-def _fill_sheet(sheet: Worksheet, layer: LayerData, options: ExportOptions) -> None:
+def _fill_sheet(sheet: Any, layer: LayerData, options: ExportOptions) -> None:
     frame = output_frame(layer, "xlsx", options.include_private, "zh", geo_crs.STORAGE_EPSG)
-    anchors = frame.geometry.map(anchor_point)
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    headers = [*columns, "经度(CGCS2000)", "纬度(CGCS2000)"]
-    projected = geo_crs.crs(options.epsg).is_projected
-    if projected:
-        headers += [f"X坐标(EPSG:{options.epsg})", f"Y坐标(EPSG:{options.epsg})"]
-        metric = gpd.GeoSeries(anchors.values, crs=geo_crs.STORAGE_EPSG).to_crs(options.epsg)
-    sheet.append(headers)
-    for i, (_, row) in enumerate(frame[columns].iterrows()):
-        point = anchors.iloc[i]
-        values: list[Any] = [cell_value(v) for v in row.tolist()]
-        values += [round(point.x, 7), round(point.y, 7)]
-        if projected:
-            values += [round(metric.iloc[i].x, 3), round(metric.iloc[i].y, 3)]
-        sheet.append(values)
-    _format(sheet, headers)
+    table = frame[columns].astype(object).copy()
+    anchors = gpd.GeoSeries(frame.geometry.map(anchor_point).values, crs=geo_crs.STORAGE_EPSG)
+    table["经度(CGCS2000)"] = anchors.x.round(7).to_numpy()
+    table["纬度(CGCS2000)"] = anchors.y.round(7).to_numpy()
+    if geo_crs.crs(options.epsg).is_projected:
+        metric = anchors.to_crs(options.epsg)
+        table[f"X坐标(EPSG:{options.epsg})"] = metric.x.round(3).to_numpy()
+        table[f"Y坐标(EPSG:{options.epsg})"] = metric.y.round(3).to_numpy()
+    rows = [[cell_value(v) for v in row] for row in table.itertuples(index=False, name=None)]
+    headers = [str(h) for h in table.columns]
+    # A write-only sheet takes its layout before its rows.
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    for index, width in enumerate(column_widths(headers, rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append([_header_cell(sheet, h) for h in headers])
+    for row in rows:
+        sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v
+                      for v in row])
+
+
+def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True)
+    cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    return cell
+
+
+def _text_cell(sheet: Any, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text that looks like a formula stays text
+    return cell
+
+
+def column_widths(headers: list[str], rows: list[list[Any]], sample: int = 500) -> list[float]:
+    widths = [display_width(h) for h in headers]
+    for row in rows[:sample]:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], display_width(value))
+    return [min(w + 2, MAX_WIDTH) for w in widths]
 
 
 def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
@@ -88,30 +113,6 @@ def cell_value(value: object) -> Any:
     return value
 
 
-def _format(sheet: Worksheet, headers: list[str]) -> None:
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.freeze_panes = "A2"
-    if sheet.max_row > 1:
-        sheet.auto_filter.ref = sheet.dimensions
-    widths = [display_width(h) for h in headers]
-    for row in sheet.iter_rows(min_row=2):
-        for index, cell in enumerate(row):
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            if isinstance(cell.value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            if index < len(widths) and index < 60 and row[0].row <= 500:  # sample for speed
-                widths[index] = max(widths[index], display_width(cell.value))
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
-
-
 def display_width(value: object) -> int:
     """Width in Excel character units: Chinese characters take two."""
     if value is None:
@@ -124,7 +125,7 @@ def display_width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _about_sheet(sheet: Worksheet, options: ExportOptions, summary: ExportSummary) -> None:
+def _about_sheet(sheet: Any, options: ExportOptions, summary: ExportSummary) -> None:
     rows: list[tuple[str, object]] = [
         ("导出时间 Exported at", options.created.isoformat(timespec="seconds")),
         ("导出人 Exported by", options.user),
@@ -134,9 +135,9 @@ def _about_sheet(sheet: Worksheet, options: ExportOptions, summary: ExportSummar
     ]
     rows += [(f"要素数 {name}", count) for name, count in summary.counts.items()]
     rows += [("附注 Note", note) for note in summary.notes]
-    for key, value in rows:
-        sheet.append([key, value])
-    for cell in sheet["A"]:
-        cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 60
+    for key, value in rows:
+        label = WriteOnlyCell(sheet, value=key)
+        label.font = Font(bold=True)
+        sheet.append([label, value])

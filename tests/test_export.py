@@ -369,3 +369,15 @@ def test_bad_choices_list_the_valid_ones(tmp_path: Path) -> None:
         check_out_path(tmp_path / "r.gpkg", "shp")
     with pytest.raises(UnknownChoiceError, match="roads"):
         REGISTRY.get("bridges")
+
+
+def test_long_code_lists_are_cut_after_a_whole_code(tmp_path: Path) -> None:
+    data = water_works()
+    codes = [f"411121102{200 + i:03d}" for i in range(30)]  # 30 × 13 bytes: over 254
+    data.frame.at[0, "villages_served"] = codes
+    summary = write_export([data], shp_options(), tmp_path / "w.zip")
+    unzip(tmp_path / "w.zip", tmp_path / "x")
+    kept = pyogrio.read_dataframe(tmp_path / "x/water_works_point.shp")["villages"].iloc[0]
+    assert kept.split(";") == codes[: len(kept.split(";"))]
+    assert len(kept.split(";")) == 19  # 19 codes and 18 separators = 246 bytes ≤ 254
+    assert any("after a whole code" in note for note in summary.notes)
