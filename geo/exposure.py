@@ -58,6 +58,7 @@ class People:
     by_code: dict[str, int] = field(default_factory=dict)
     village_names: dict[str, str] = field(default_factory=dict)
     severely_hit: set[str] = field(default_factory=set)
+    hh_village: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
     @classmethod
     def build(cls, households: pd.DataFrame, villages: pd.DataFrame,
@@ -75,7 +76,7 @@ class People:
         names = dict(zip(codes, vil["name"].astype(str), strict=True))
         severe = set(codes[vil["severely_hit"].fillna(False).astype(bool)])
         return cls(hh, vil, weights, (hh["category"] == "monitored").to_numpy(), by_village,
-                   by_code, names, severe)
+                   by_code, names, severe, hh["village_code"].astype(str).to_numpy(dtype=object))
 
     @property
     def village_codes(self) -> set[str]:
@@ -86,7 +87,7 @@ class People:
         return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
     def villages_of(self, positions: np.ndarray) -> set[str]:
-        return set(self.frame["village_code"].to_numpy()[positions].astype(str))
+        return set(self.hh_village[positions].tolist())
 
 
 def codes_list(value: object) -> list[str]:
