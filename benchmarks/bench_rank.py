@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.demo.generate import generate
-from geo.exposure import People
+from geo.exposure import People, codes_list
 from geo.rank import RankInputs, rank
 from geo.rank_inputs import inputs_from_frames, load_registry_rules, read_inputs
 from geo.rank_rules import Rules
@@ -73,7 +73,7 @@ def naive(inputs: RankInputs, rules: Rules) -> int:
                   "beneficiaries": "beneficiaries"}[info.exposure]
         hh = people.frame
         for i in damaged:
-            codes = list(frame[column].iat[i])
+            codes = codes_list(frame[column].iat[i])
             key = hh["code"] if info.exposure == "beneficiaries" else hh["village_code"]
             links += int(key.isin(codes).sum())
     return links
