@@ -142,6 +142,19 @@ def test_island_behind_two_damaged_segments_credits_both() -> None:
     assert cut == {"R2-bridge": ["孤村", "远村"], "R6": ["远村"], "R3-short": []}
 
 
+def test_two_damaged_bridges_in_parallel_are_both_credited() -> None:
+    """孤村 has two ways in, both broken: reopening either reconnects it, so both count it."""
+    scen = bridge_scenario()
+    roads = scen.layers[0][1]
+    mid = (113.63, 33.41)
+    extra = pd.DataFrame([asset(6, "R6-west", None, line(A, mid), route_code="C002"),
+                          asset(7, "R7-bridge2", "assess", line(mid, B), route_code="C002")])
+    scen.layers[0] = (scen.layers[0][0], pd.concat([roads, extra], ignore_index=True))
+    result = rank(scen, rules())
+    cut = {r.code: r.cut_off_villages for r in result.rows if r.task == "抢通"}
+    assert cut == {"R2-bridge": ["孤村"], "R7-bridge2": ["孤村"], "R3-short": []}
+
+
 def water_scenario(supply: bool = False) -> RankInputs:
     vils = [village(f"41112110020{k}", f"村{k}", 113.60 + k / 100, 33.45) for k in range(1, 6)]
     hh = []
