@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import exc as sa_exc
 
-from geo.db import get_engine, unreachable
+from geo.db import database_url, get_engine, unreachable
 from geo.demo import DEFAULT_SEED, generate, load
 from geo.demo.load import row_counts
 from geo.errors import DataExistsError, ValidationError
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.scale <= MAX_SCALE:
         raise ValidationError(f"--scale must be between 1 and {MAX_SCALE}; got {args.scale}.")
-    engine = get_engine()
+    engine = get_engine(database_url())
     try:
         with engine.connect() as conn:
             held = sum(row_counts(conn).values())

@@ -81,6 +81,7 @@ def outline_lonlat() -> shapely.Polygon:
     geom = shape(data["features"][0]["geometry"])
     if isinstance(geom, shapely.MultiPolygon):
         geom = max(geom.geoms, key=lambda g: g.area)
+    assert isinstance(geom, shapely.Polygon)
     return geom
 
 
@@ -134,7 +135,7 @@ def points_inside(poly: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.nd
 
 def sample_in(poly: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     """n uniform random points inside ``poly`` (rejection sampling on its bounding box)."""
-    minx, miny, maxx, maxy = poly.bounds
+    minx, miny, maxx, maxy = shapely.bounds(poly)
     out = np.empty((0, 2))
     while len(out) < n:
         k = max(64, 3 * (n - len(out)))
@@ -150,6 +151,14 @@ def as_multi(geoms: np.ndarray) -> np.ndarray:
         parts = [p for p in shapely.get_parts(g) if isinstance(p, shapely.Polygon) and p.area > 1.0]
         out.append(shapely.MultiPolygon(parts))
     return np.array(out, dtype=object)
+
+
+def keep(mask: np.ndarray, values: object) -> np.ndarray:
+    """An object array: ``values`` where ``mask``, else None (NULL)."""
+    out = np.full(len(mask), None, dtype=object)
+    vals = np.broadcast_to(np.asarray(values, dtype=object), out.shape)
+    out[mask] = vals[mask]
+    return out
 
 
 def repair(geoms: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from geo.demo.base import OPEN_DEADLINE, ASSESS_DEADLINE, STATUS_DATE, USER, YEAR_END
+from geo.demo.base import ASSESS_DEADLINE, OPEN_DEADLINE, STATUS_DATE, USER, YEAR_END, keep
 from geo.demo.names import RESP_UNITS
 
 ROAD_STAGES = ("assess", "not_started", "opening", "opened", "repairing", "done", "accepted")
@@ -33,7 +33,7 @@ def repair_columns(
     stages, weights = (ROAD_STAGES, ROAD_WEIGHTS) if roads else (STAGES, WEIGHTS)
     u = rng.random(n) ** (1.0 + 0.35 * severity)  # worse damage → earlier stage
     stage = np.searchsorted(np.cumsum(weights), u * 0.999999, side="right")
-    status = np.where(damaged, np.array(stages, dtype=object)[stage], None)
+    status = keep(damaged, np.array(stages, dtype=object)[stage])
     started_stage = stages.index("opening" if roads else "repairing")
     finished_stage = stages.index("done")
     start = _dates(rng, n, WORK_FROM, WORK_UNTIL - dt.timedelta(days=5))

@@ -76,7 +76,7 @@ def _partition(region: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
     """Voronoi cells of ``pts`` clipped to ``region``, in the order of ``pts``."""
     mp = shapely.multipoints(pts)
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(mp, extend_to=region.envelope.buffer(1000), ordered=True)
+        shapely.voronoi_polygons(mp, extend_to=shapely.buffer(shapely.envelope(region), 1000.0), ordered=True)
     )
     return as_multi(shapely.intersection(cells, region))
 
@@ -97,7 +97,7 @@ def _villages_of(
     twp: shapely.Geometry, seat: np.ndarray, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """n village centres spread over the township (Lloyd-relaxed) and their clipped cells."""
-    core = twp.buffer(-150.0)  # centres keep off the edges, roads between them stay inside
+    core = shapely.buffer(twp, -150.0)  # centres keep off the edges, roads between them stay inside
     pts = np.vstack([seat, sample_in(core, n - 1, rng)])
     for _ in range(3):
         cells = _partition(twp, pts)

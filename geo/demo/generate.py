@@ -4,6 +4,7 @@ each with its own codes, damage and households, then convert to CGCS2000 lon/lat
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -16,16 +17,16 @@ from geo.demo.base import (
     DEFAULT_SEED,
     SOURCE,
     TABLES,
+    repair,
     stream,
     tile_adcode,
-    repair,
     tile_suffix,
     to_lonlat,
 )
 from geo.demo.hazard import FLOOD_SOURCE, OBSERVED_ON, flood_rows
-from geo.demo.tables import asset_table, road_table
 from geo.demo.people import households
 from geo.demo.structure import Structure, build_structure
+from geo.demo.tables import asset_table, road_table
 
 TILE_GAP_M = 3000.0
 
@@ -66,17 +67,26 @@ def _assemble(parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]]) -> gpd.Ge
     return gpd.GeoDataFrame(df, geometry="geom", crs=STORAGE_EPSG)
 
 
-def _static(st: Structure) -> dict[str, object]:
-    """What every tile reuses: flood depth under each asset, flood rows."""
+@dataclass
+class Static:
+    """What every tile reuses: the flood depth under each asset and the flood rows."""
+
+    depth: dict[str, np.ndarray]
+    flood_codes: list[str]
+    flood_geoms: np.ndarray
+
+
+def _static(st: Structure) -> Static:
     depth = {}
     for name, assets in st.assets.items():
         geoms = np.array(assets.geom, dtype=object)
         depth[name] = st.hazard.depth_on_lines(geoms)
-    return {"depth": depth, "flood": flood_rows(st.hazard)}
+    codes, geoms = flood_rows(st.hazard)
+    return Static(depth=depth, flood_codes=codes, flood_geoms=geoms)
 
 
 def _tile(
-    st: Structure, static: dict[str, object], k: int, seed: int
+    st: Structure, static: Static, k: int, seed: int
 ) -> dict[str, tuple[pd.DataFrame, dict[str, np.ndarray]]]:
     fr = st.frame
     adcode, suffix = tile_adcode(k), tile_suffix(k)
@@ -100,17 +110,16 @@ def _tile(
             "code": vil_codes, "name": fr.vil_name, "township_code": twp_codes[fr.vil_twp],
             "population": fr.vil_pop, "households": fr.vil_hh, "severely_hit": st.severely_hit,
             "help_unit": st.help_unit, "work_team": st.work_team}),
-        {"geom": fr.vil_geom, "centre": shapely.points(fr.vil_xy)})
-    codes, floods = static["flood"]  # type: ignore[misc]
+        {"geom": fr.vil_geom, "centre": np.asarray(shapely.points(fr.vil_xy), dtype=object)})
     out["flood_extent"] = (
-        pd.DataFrame({"depth_class": codes, "observed_on": OBSERVED_ON, "source": FLOOD_SOURCE}),
-        {"geom": floods})
+        pd.DataFrame({"depth_class": static.flood_codes, "observed_on": OBSERVED_ON,
+                      "source": FLOOD_SOURCE}),
+        {"geom": static.flood_geoms})
     out["roads"] = road_table(st, adcode, twp_codes, twp_names, stream(seed, 100, k))
     hh, x, y = households(fr, st.hazard, st.hamlets, st.flooded_share, vil_codes, adcode, stream(seed, 101, k))
-    out["households"] = (hh, {"geom": shapely.points(x, y)})
-    depth: dict[str, np.ndarray] = static["depth"]  # type: ignore[assignment]
+    out["households"] = (hh, {"geom": np.asarray(shapely.points(x, y), dtype=object)})
     for i, name in enumerate(("water_works", "power_lines", "pv_stations", "telecom_sites",
                               "schools", "clinics")):
-        out[name] = asset_table(st, name, depth[name], adcode, twp_codes, twp_names, vil_codes,
+        out[name] = asset_table(st, name, static.depth[name], adcode, twp_codes, twp_names, vil_codes,
                                 hh, stream(seed, 102 + i, k))
     return out

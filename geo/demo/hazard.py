@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -41,8 +42,8 @@ FLOOD_SOURCE = "演示数据：依河道与泥河洼模拟的7·20洪水淹没�
 @dataclass
 class Hazard:
     rivers: dict[str, shapely.LineString]
-    levels: list[shapely.Geometry]  # nested: levels[0] (>2 m) ⊂ … ⊂ levels[3] (any water)
-    bands: list[shapely.Geometry]  # disjoint depth bands, deepest first, clipped to the county
+    levels: list[Any]  # nested: levels[0] (>2 m) ⊂ … ⊂ levels[3] (any water)
+    bands: list[Any]  # disjoint depth bands, deepest first, clipped to the county
 
     def depth(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Depth level per point: 0 dry, 1 <0.5 m, 2 0.5–1 m, 3 1–2 m, 4 >2 m."""
@@ -105,7 +106,7 @@ def _smooth(line: shapely.Geometry, rounds: int = 3) -> shapely.LineString:
 
 def _lowland() -> shapely.Geometry:
     centre = to_metric(shapely.Point(*LOWLAND_CENTRE))
-    circle = shapely.Point(centre.x, centre.y).buffer(1.0, quad_segs=32)
+    circle = shapely.Point(shapely.get_x(centre), shapely.get_y(centre)).buffer(1.0, quad_segs=32)
     ellipse = shapely.affinity.scale(circle, LOWLAND_AXES_M[0], LOWLAND_AXES_M[1])
     return shapely.affinity.rotate(ellipse, 4.0)
 

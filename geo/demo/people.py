@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.demo.base import keep
 from geo.demo.frame import Frame
 from geo.demo.hazard import Hazard
 from geo.demo.names import person_names
@@ -75,7 +76,7 @@ def households(
         "phone": _phones(n, rng),
         "members": members,
         "category": cats,
-        "monitor_kind": np.where(monitored, kind, None),
+        "monitor_kind": keep(monitored, kind),
         **_risks(cats, depth, damage, grade, rng),
         "house_grade": GRADES[grade],
         "flood_damage": DAMAGE[damage],

@@ -9,6 +9,7 @@ village; a few short extra links make loops, as real village roads do.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -123,7 +124,7 @@ def _corridors(
             twp_list.append(twp_list[tip])
             ends.append(len(nodes_list) - 1)
         chain = [ends[0], *chain, ends[1]]
-        for a, b in zip(chain[:-1], chain[1:], strict=True):
+        for a, b in itertools.pairwise(chain):
             _add(routes, a, b, cls, code)
     return np.array(nodes_list), np.array(twp_list)
 
@@ -156,7 +157,7 @@ def _county_roads(
     """X roads: shortest paths from each township seat to the county seat."""
     for k, seat in enumerate(seats[1:], start=1):
         path = nx.shortest_path(full, seat, seats[0], weight="weight")
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(path):
             _add(routes, a, b, "county", f"X{k:03d}")
 
 

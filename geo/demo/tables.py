@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.demo.base import keep
 from geo.demo.damage import damage_draw, repair_columns
 from geo.demo.roads import Segments
 from geo.demo.structure import Structure
@@ -51,7 +52,7 @@ def road_table(
     df = pd.DataFrame({
         "code": _codes(adcode, "roads", n), "name": seg.name, "township_code": twp_codes[twp],
         "route_code": seg.route, "road_class": seg.road_class, "structure": seg.structure,
-        "chainage": seg.chainage, "damage_type": np.where(damaged, _damage_type(seg, rng), None),
+        "chainage": seg.chainage, "damage_type": keep(damaged, _damage_type(seg, rng)),
         "passable": passable, "length_m": seg.length_m, **rep,
     })
     return df, {"geom": seg.geom}
@@ -109,11 +110,12 @@ def _power(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore
     areas = [[f"{vil_codes[v]}-T{j + 1}" for j in range(k)]
              for v, k in zip(cols["node"], cols["areas"], strict=True)]
     status = rep["status"]
-    filing = np.select(
-        [status == None, np.isin(status, ["assess", "not_started"]),  # noqa: E711
-         status == "repairing", status == "done"],
-        [None, "not_filed", np.where(rng.random(len(status)) < 0.5, "not_filed", "filing"),
-         np.where(rng.random(len(status)) < 0.5, "filing", "filed")], "filed").astype(object)
+    coin = rng.random(len(status)) < 0.5
+    # 先实施后备案: the filing follows the works
+    filing = np.where(np.isin(status, ["assess", "not_started"]), "not_filed", "filed")
+    filing = np.where(status == "repairing", np.where(coin, "not_filed", "filing"), filing)
+    filing = np.where(status == "done", np.where(coin, "filing", "filed"), filing)
+    filing = keep(np.asarray(status != None), filing)  # noqa: E711
     return {"feeder": cols["feeder"], "substation": cols["substation"], "parent_code": parent,
             "villages_fed": served, "transformer_areas": areas, "filing": filing,
             "voltage_kv": 10}
@@ -134,7 +136,7 @@ def _pv(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore[no
     kind = np.where(flooded, "flooded", kinds[rng.choice(4, len(cap), p=[0.35, 0.25, 0.15, 0.25])])
     return {"village_code": vil_codes[np.asarray(cols["village"])], "capacity_kw": cap,
             "beneficiaries": benef, "welfare_posts": np.round(cap * 0.16).astype(int),
-            "damage_kind": np.where(status == None, None, kind)}  # noqa: E711
+            "damage_kind": keep(np.asarray(status != None), kind)}  # noqa: E711
 
 
 def _telecom(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import shapely
@@ -103,7 +105,7 @@ def build_power(frame: Frame, net: RoadNet, rng: np.random.Generator) -> Assets:
     parent: dict[int, int] = {}
     for v in range(n_vil):
         path = paths[v]
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(path):
             parent.setdefault(b, a)
     children: dict[int, list[int]] = {}
     for v in sorted(parent):
