@@ -143,6 +143,8 @@ def _write(layers: Sequence[LayerData], options: ExportOptions, staged: Path) ->
 
     chosen = [la for la in layers if len(la.frame)]
     summary = ExportSummary(staged.name, options.fmt, options.epsg, options.encoding)
+    summary.notes += [f"{la.name} ({la.zh}): 没有要素符合筛选 no feature matched the filter; "
+                      "not in this export" for la in layers if not len(la.frame)]
     if options.fmt == "shp":
         shapefile.write_zip(chosen, options, staged, summary)
     elif options.fmt == "xlsx":

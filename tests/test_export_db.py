@@ -150,3 +150,23 @@ def test_cli_exports_the_issue_example(fresh_database: Callable[..., str], tmp_p
     assert doc["features"][0]["properties"]["身份证号"] == "41112119800101123X"
     log = (home / "export-log.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(log) == 1 and json.loads(log[0])["out"] == str((tmp_path / "h.geojson").resolve())
+
+
+def test_what_the_map_shows_layers_statuses_townships_villages(db: Session, tmp_path: Path) -> None:
+    insert_samples(db)
+    request = ExportRequest(layers=["roads", "water_works", "households"], statuses=["未开工"],
+                            townships=["北舞渡镇"], villages=["沙河湾村"], fmt="gpkg")
+    summary = export_to_file(db, request, tmp_path / "map.gpkg")
+    # the status applies to repairable layers; households pass by township and village
+    assert summary.counts == {"roads": 1, "water_works": 1, "households": 1}
+    assert pyogrio.read_info(tmp_path / "map.gpkg", layer="households")["features"] == 1
+    # households carry no status: with them in the request, a status nobody has still exports them
+    request = ExportRequest(layers=["roads", "households"], statuses=["已验收"],
+                            villages=["411121102201"])
+    summary = export_to_file(db, request, tmp_path / "h.zip")
+    assert summary.counts == {"households": 1}
+    readme = zipfile.ZipFile(tmp_path / "h.zip").read("README.txt").decode("utf-8-sig")
+    assert "roads (水毁公路): 没有要素符合筛选 no feature matched the filter" in readme
+    with pytest.raises(EmptyExportError):
+        export_to_file(db, ExportRequest(layers=["roads", "water_works"], statuses=["已验收"],
+                                         villages=["沙河湾村"]), tmp_path / "none.zip")
