@@ -25,16 +25,18 @@ st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon=":materia
 
 
 def _pages(language: str) -> list[st.Page]:
+    # File names differ from the URL paths on purpose: Streamlit's older pages/ convention would
+    # otherwise run pages/<url>.py directly (without this script) on a server's first run.
     return [
-        st.Page("pages/map.py", title=t("page_map", language), icon=":material/map:", url_path="map",
+        st.Page("pages/map_page.py", title=t("page_map", language), icon=":material/map:", url_path="map",
                 default=True),
-        st.Page("pages/repairs.py", title=t("page_repairs", language), icon=":material/construction:",
+        st.Page("pages/repairs_page.py", title=t("page_repairs", language), icon=":material/construction:",
                 url_path="repairs"),
-        st.Page("pages/progress.py", title=t("page_progress", language), icon=":material/bar_chart:",
+        st.Page("pages/progress_page.py", title=t("page_progress", language), icon=":material/bar_chart:",
                 url_path="progress"),
-        st.Page("pages/households.py", title=t("page_households", language), icon=":material/home:",
+        st.Page("pages/households_page.py", title=t("page_households", language), icon=":material/home:",
                 url_path="households"),
-        st.Page("pages/export.py", title=t("page_export", language), icon=":material/download:",
+        st.Page("pages/export_page.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
     ]
 
