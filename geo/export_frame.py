@@ -8,7 +8,7 @@ the format has them, date-times as ISO 8601 text in Beijing time (UTC+8).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo import crs as geo_crs
 from geo.errors import NotFoundError
+from geo.settings import get_settings
 
 FORMATS: dict[str, str] = {"shp": ".zip", "gpkg": ".gpkg", "geojson": ".geojson", "xlsx": ".xlsx"}
 FORMAT_LABELS = {
@@ -88,7 +89,7 @@ class ExportOptions:
     encoding: str = "UTF-8"
     include_private: bool = False
     filter_text: str = "无 / none"  # how the features were chosen, for README and log
-    user: str = ""
+    user: str = field(default_factory=lambda: get_settings().user)
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(BEIJING))
 
 
@@ -129,10 +130,11 @@ def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
     """One column converted for export: vocab codes → Chinese labels, lists joined, typed dates."""
     raw = frame[spec.column] if spec.column in frame else pd.Series(None, index=frame.index)
     if spec.vocab is not None:
-        return raw.map(lambda v: None if _missing(v) else spec.vocab.label(v)).astype(object)
+        labels = {t.code: t.zh for t in spec.vocab}
+        return _each(raw, lambda v: labels.get(v, str(v)))
     kind = spec.kind
     if kind == "codes":
-        return raw.map(_join_codes).astype(object)
+        return _each(raw, lambda v: v if isinstance(v, str) else ";".join(str(c) for c in v))
     if kind == "int":
         numbers = pd.to_numeric(raw, errors="coerce").astype("Int64")
         largest = numbers.abs().max()
@@ -140,46 +142,39 @@ def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
             return numbers.astype("Int32")  # ArcGIS reads a DBF N(18) Integer64 as Double
         return numbers
     if kind == "float":
-        return pd.to_numeric(raw.map(lambda v: None if _missing(v) else float(v)), errors="coerce")
+        return pd.to_numeric(_each(raw, float), errors="coerce").astype(float)
     if kind == "bool":
         if fmt in ("xlsx", "shp"):  # ArcGIS reads DBF logical fields badly: write 是/否 text
-            return raw.map(lambda v: None if _missing(v) else ("是" if v else "否")).astype(object)
-        return raw.map(lambda v: None if _missing(v) else bool(v)).astype("boolean")
+            return _each(raw, lambda v: "是" if v else "否")
+        return _each(raw, bool).astype("boolean")
     if kind == "date":
-        dates = raw.map(_as_date)
-        if fmt in ("xlsx", "geojson"):
-            return dates.map(lambda d: d if fmt == "xlsx" or d is None else d.isoformat())
+        dates = _each(raw, _as_date)
+        if fmt == "geojson":
+            return _each(dates, lambda d: d.isoformat())
+        if fmt == "xlsx":
+            return dates
         return dates.astype("date32[pyarrow]")  # pyogrio writes a real DBF / GPKG date from Arrow
     if kind == "datetime":
-        times = raw.map(_as_beijing)
-        if fmt == "xlsx":
-            return times.map(lambda t: None if t is None else t.replace(tzinfo=None)).astype(object)
-        return times.map(lambda t: None if t is None else t.isoformat(timespec="seconds"))
-    return raw.map(lambda v: None if _missing(v) else str(v)).astype(object)
+        times = _each(raw, _as_beijing)
+        if fmt == "xlsx":  # Excel has no time zones: Beijing wall-clock time
+            return _each(times, lambda t: t.replace(tzinfo=None))
+        return _each(times, lambda t: t.isoformat(timespec="seconds"))
+    return _each(raw, lambda v: v if isinstance(v, str) else str(v))
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, list | tuple | set | np.ndarray):
-        return False  # lists and arrays are values, not missing
-    try:
-        return bool(pd.isna(value))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return False  # lists and arrays are values, not missing
+def _each(raw: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``func`` of every present value; missing ones (None, NaN, NaT, NA) become None.
+
+    Lists and arrays (code lists) count as present values.
+    """
+    present = raw.notna().to_numpy()
+    values = raw.to_numpy(dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    out[present] = [func(v) for v in values[present]]
+    return pd.Series(out, index=raw.index, dtype=object)
 
 
-def _join_codes(value: object) -> str | None:
-    if _missing(value):
-        return None
-    if isinstance(value, str):
-        return value
-    return ";".join(str(v) for v in value)  # type: ignore[attr-defined]
-
-
-def _as_date(value: object) -> dt.date | None:
-    if _missing(value):
-        return None
+def _as_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -187,9 +182,7 @@ def _as_date(value: object) -> dt.date | None:
     return pd.Timestamp(str(value)).date()
 
 
-def _as_beijing(value: object) -> dt.datetime | None:
-    if _missing(value):
-        return None
+def _as_beijing(value: object) -> dt.datetime:
     stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")  # the database stores timestamptz in UTC

@@ -124,6 +124,8 @@ def fit_value(value: object, encoding: str, whole_codes: bool = False) -> tuple[
     """(value as the DBF will hold it, characters replaced?, cut?)."""
     if not isinstance(value, str):
         return value, False, False
+    if len(value) <= DBF_TEXT_BYTES and value.isascii():
+        return value, False, False  # the common case (codes, numbers as text): nothing to do
     data = value.encode(encoding, errors="replace")
     text = data.decode(encoding)
     replaced = text != value
