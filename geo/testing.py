@@ -54,13 +54,14 @@ def test_server() -> Iterator[str]:
         yield parse_url(configured).set(database="postgres").render_as_string(hide_password=False)
         return
     cluster = test_cluster()
-    started = not cluster.running()
-    if started:
+    if not cluster.running():
         cluster.start()
+    # Left running: concurrent test sessions share it, so no one session may stop it.
+    # Stop it with TRACKER_TEST_STOP_SERVER=1 (or it ends with the machine; it holds only test data).
     try:
         yield cluster.admin_url()
     finally:
-        if started and os.environ.get("TRACKER_TEST_KEEP_SERVER") != "1":
+        if os.environ.get("TRACKER_TEST_STOP_SERVER") == "1":
             cluster.stop()
 
 
