@@ -3,6 +3,8 @@
 Generic machinery: it takes GeoDataFrames (EPSG:4490, stored codes) plus field specs — any
 objects with ``column, zh, en, shp, kind, vocab, private, meaning`` — and knows no layer.
 ``layers.export`` reads the database and calls :func:`write_export` or :func:`export_bytes`.
+Parts: ``geo.export_frame`` (data model, value conversion), ``geo.shapefile`` (zip with field
+dictionary and README), ``geo.vector`` (GeoPackage, GeoJSON), ``geo.xlsx`` (Excel ledger).
 
 Every file is built in a temporary directory beside the target and renamed into place, so a
 failed export leaves nothing half-written.

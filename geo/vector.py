@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.crs import WGS84_EPSG
 from geo.export_frame import ExportOptions, ExportSummary, LayerData, output_frame, split_by_family
 
 LAYER_COLUMN = "图层"
@@ -42,13 +43,14 @@ def write_geopackage(layers: Sequence[LayerData], options: ExportOptions, target
 def write_geojson(layers: Sequence[LayerData], options: ExportOptions, target: Path,
                   summary: ExportSummary) -> None:
     frames = []
+    summary.epsg = WGS84_EPSG  # RFC 7946: always WGS 84 lon/lat, whatever was asked
     for layer in layers:
-        frame = output_frame(layer, "geojson", options.include_private, "zh", options.epsg)
+        frame = output_frame(layer, "geojson", options.include_private, "zh", WGS84_EPSG)
         if len(layers) > 1:
             frame.insert(0, LAYER_COLUMN, layer.zh)
         frames.append(frame)
         summary.counts[layer.name] = len(frame)
-    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=options.epsg)
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84_EPSG)
     pyogrio.write_dataframe(
         merged, target, driver="GeoJSON", use_arrow=True,
         layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},

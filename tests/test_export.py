@@ -278,7 +278,8 @@ def test_geopackage_has_all_layers_with_chinese_field_names(tmp_path: Path) -> N
 
 def test_geojson_is_rfc7946_lon_lat(tmp_path: Path) -> None:
     out = tmp_path / "roads.geojson"
-    write_export([roads(), water_works()], ExportOptions(fmt="geojson", epsg=4326), out)
+    summary = write_export([roads(), water_works()], ExportOptions(fmt="geojson", epsg=4547), out)
+    assert summary.epsg == 4326
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
     first = doc["features"][0]
