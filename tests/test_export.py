@@ -137,6 +137,12 @@ def test_prj_is_the_one_arcgis_knows(tmp_path: Path) -> None:
     assert prj.startswith('PROJCS["CGCS2000_3_Degree_GK_CM_114E"')
     assert 'PARAMETER["Central_Meridian",114.0]' in prj
     assert 'PARAMETER["False_Easting",500000.0]' in prj
+    names = {4526: 'PROJCS["CGCS2000_3_Degree_GK_Zone_38"',
+             4490: 'GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"',
+             4326: 'GEOGCS["GCS_WGS_1984"'}
+    for epsg, start in names.items():
+        write_export([roads()], shp_options(epsg=epsg), tmp_path / f"r{epsg}.zip")
+        assert zipfile.ZipFile(tmp_path / f"r{epsg}.zip").read("roads.prj").decode().startswith(start)
 
 
 def test_zone_prefixed_and_geographic_crs(tmp_path: Path) -> None:
