@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
+from geo.errors import UnknownChoiceError
 from geo.rank import LayerInfo, RankInputs, RankResult, rank, select
 from geo.rank_rules import Known, Rules, load_rules
 
@@ -106,10 +107,15 @@ def rank_from_db(conn: Any, registry: Any, *, township: str | list[str] | None =
     ``layer`` and ``status`` accept codes or Chinese/English labels, comma-separated or a list.
     """
     chosen = rules if isinstance(rules, Rules) else load_registry_rules(registry, rules)
-    result = rank(read_inputs(conn, registry), chosen)
     layers = [registry.get(x).name for x in _items(layer)]
     statuses = registry.repairable()[0].field("status").vocab.codes_for(status)
-    return select(result, townships=_items(township) or None, layers=layers or None,
+    inputs = read_inputs(conn, registry)
+    townships = _items(township)
+    valid = set(inputs.townships["code"].astype(str)) | set(inputs.townships["name"].astype(str))
+    for item in townships:
+        if item not in valid:
+            raise UnknownChoiceError("township", item, sorted(inputs.townships["name"].astype(str)))
+    return select(rank(inputs, chosen), townships=townships or None, layers=layers or None,
                   statuses=statuses or None)
 
 

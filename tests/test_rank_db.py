@@ -128,3 +128,5 @@ def test_tracker_rank_command(demo_url: str, monkeypatch: pytest.MonkeyPatch,
     assert "does not exist" in capsys.readouterr().err
     assert tracker(["rank", "--status", "坏了"]) == 2
     assert "unknown status" in capsys.readouterr().err
+    assert tracker(["rank", "--township", "火星镇"]) == 2
+    assert "unknown township '火星镇'" in capsys.readouterr().err
