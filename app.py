@@ -21,7 +21,7 @@ from pages import common
 
 log = logging.getLogger("tracker.app")
 
-st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon="static/favicon.png", layout="wide")
 
 
 def _pages(language: str) -> list[st.Page]:
