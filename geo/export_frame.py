@@ -110,8 +110,9 @@ class ExportSummary:
 
     def sentence(self) -> str:
         parts = ", ".join(f"{name} {n}" for name, n in self.counts.items())
+        encoding = f", {self.encoding}" if self.fmt == "shp" else ""  # the others are UTF-8
         return (f"wrote {self.filename}: {self.total} features ({parts}) as "
-                f"{FORMAT_LABELS[self.fmt]}, EPSG:{self.epsg}, {self.encoding}")
+                f"{FORMAT_LABELS[self.fmt]}, EPSG:{self.epsg}{encoding}")
 
 
 # --- values ----------------------------------------------------------------------------------
