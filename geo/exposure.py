@@ -70,7 +70,7 @@ class People:
                 weights = weights + hh[flag].fillna(False).astype(bool).to_numpy() * extra
         by_village = {str(code): idx.to_numpy(dtype=np.int64)
                       for code, idx in hh.groupby("village_code").groups.items()}
-        by_code = {str(code): i for i, code in enumerate(hh["code"])}
+        by_code = dict(zip(hh["code"].astype(str).tolist(), range(len(hh)), strict=True))
         vil = villages.reset_index(drop=True)
         codes = vil["code"].astype(str)
         names = dict(zip(codes, vil["name"].astype(str), strict=True))
@@ -123,13 +123,14 @@ def to_metric_geoms(geoms: np.ndarray) -> np.ndarray:
 def served_exposures(frame: pd.DataFrame, people: People, rows: Iterable[int]) -> dict[int, Exposure]:
     known = people.village_codes
     out: dict[int, Exposure] = {}
-    emergency = frame["emergency_supply"] if "emergency_supply" in frame.columns else None
+    emergency = frame["emergency_supply"].tolist() if "emergency_supply" in frame.columns else None
+    served = frame["villages_served"].tolist()
     for i in rows:
-        codes = sorted(set(codes_list(frame["villages_served"].iat[i])) & known)
+        codes = sorted(set(codes_list(served[i])) & known)
         if not codes:
             out[i] = unrankable(NO_VILLAGE)
             continue
-        supply = emergency is not None and _flag(emergency.iat[i])
+        supply = emergency is not None and _flag(emergency[i])
         out[i] = Exposure(people.in_villages(codes), tuple(codes), emergency_supply=supply)
     return out
 
@@ -137,7 +138,8 @@ def served_exposures(frame: pd.DataFrame, people: People, rows: Iterable[int]) -
 def feeder_exposures(frame: pd.DataFrame, people: People, rows: Iterable[int]) -> dict[int, Exposure]:
     """Villages fed by the damaged segment and every segment below it (parent_code tree)."""
     children: dict[str, list[int]] = {}
-    for i, parent in enumerate(frame["parent_code"]):
+    fed_by = frame["villages_fed"].tolist()
+    for i, parent in enumerate(frame["parent_code"].tolist()):
         if isinstance(parent, str) and parent:
             children.setdefault(parent, []).append(i)
     codes = frame["code"].astype(str).to_numpy()
@@ -147,7 +149,7 @@ def feeder_exposures(frame: pd.DataFrame, people: People, rows: Iterable[int]) -
         seen, stack, fed = {i}, [i], set()
         while stack:  # depth-first walk; ``seen`` guards against a cycle in bad data
             j = stack.pop()
-            fed.update(codes_list(frame["villages_fed"].iat[j]))
+            fed.update(codes_list(fed_by[j]))
             for child in children.get(codes[j], []):
                 if child not in seen:
                     seen.add(child)
@@ -164,19 +166,20 @@ def beneficiary_exposures(frame: pd.DataFrame, people: People,
                           rows: Iterable[int]) -> dict[int, Exposure]:
     known = people.village_codes
     out: dict[int, Exposure] = {}
+    benef = frame["beneficiaries"].tolist()
+    own_col = frame["village_code"].tolist() if "village_code" in frame.columns else [None] * len(frame)
+    posts_col = frame["welfare_posts"].tolist() if "welfare_posts" in frame.columns else [0] * len(frame)
     for i in rows:
-        found = [people.by_code[c] for c in codes_list(frame["beneficiaries"].iat[i])
-                 if c in people.by_code]
+        found = [people.by_code[c] for c in codes_list(benef[i]) if c in people.by_code]
         positions = np.unique(np.asarray(found, dtype=np.int64))
         villages = people.villages_of(positions)
-        own = frame["village_code"].iat[i] if "village_code" in frame.columns else None
+        own = own_col[i]
         if isinstance(own, str) and own in known:
             villages.add(own)
         if not villages:
             out[i] = unrankable(NO_VILLAGE)
             continue
-        posts = frame["welfare_posts"].iat[i] if "welfare_posts" in frame.columns else 0
-        out[i] = Exposure(positions, tuple(sorted(villages)), welfare_posts=_count(posts))
+        out[i] = Exposure(positions, tuple(sorted(villages)), welfare_posts=_count(posts_col[i]))
     return out
 
 

@@ -119,10 +119,11 @@ def rank(inputs: RankInputs, rules: Rules) -> RankResult:
         frame = frame.reset_index(drop=True)
         kinds = _task_kinds(info)
         open_statuses = set().union(*(rules.tasks[k].statuses for k in kinds))
-        rows = [i for i, s in enumerate(frame["status"]) if s in open_statuses]
+        rows = [i for i, s in enumerate(frame["status"].tolist()) if s in open_statuses]
         exposures = _exposures(info, frame, people, inputs.townships, rows, rules)
-        for i in rows:
-            base = _Asset(info, frame.iloc[i], twp_names, inputs.labels)
+        records = frame.iloc[rows].to_dict("records")  # plain dicts: fast field access
+        for i, rec in zip(rows, records, strict=True):
+            base = _Asset(info, rec, twp_names, inputs.labels)
             exp = exposures[i]
             if exp.problem:
                 cannot.append(base.cannot(exp.problem))
@@ -180,7 +181,8 @@ def _exposures(info: LayerInfo, frame: pd.DataFrame, people: People, townships: 
         settings = RoadSettings(rules.impassable, rules.nearby_m, rules.snap_decimals,
                                 rules.snap_max_m, rules.county_seat_township)
         return road_exposures(frame, people, townships, rows, settings)
-    with_geom = [i for i in rows if has_geometry(frame["geom"].iat[i])]
+    geoms = frame["geom"].to_numpy()
+    with_geom = [i for i in rows if has_geometry(geoms[i])]
     found: dict[int, Exposure] = {
         "served": served_exposures, "feeder": feeder_exposures,
         "beneficiaries": beneficiary_exposures,
@@ -208,7 +210,7 @@ def _sort_key(row: QueueRow, rules: Rules, layer_order: int) -> tuple[Any, ...]:
 class _Asset:
     """One damaged asset: builds its queue rows."""
 
-    def __init__(self, info: LayerInfo, rec: pd.Series, twp_names: dict[str, str],
+    def __init__(self, info: LayerInfo, rec: dict[Any, Any], twp_names: dict[str, str],
                  labels: dict[str, dict[str, str]]) -> None:
         self.info, self.rec, self.labels = info, rec, labels
         self.status = str(rec["status"])
@@ -232,7 +234,7 @@ class _Asset:
         if isinstance(self.info.lifeline, bool):
             return self.info.lifeline
         col = self.info.lifeline_column
-        return bool(col) and self.rec.get(col) in self.info.lifeline
+        return col is not None and self.rec.get(col) in self.info.lifeline
 
     def row(self, task: str, kind: str, exp: Exposure, people: People, rules: Rules) -> QueueRow:
         pos = exp.households
@@ -248,7 +250,7 @@ class _Asset:
         names = [people.village_names.get(c, c) for c in exp.cut_off]
         use_zh = USE_ZH[self.use()]
         urgency = "应急" if urgent else "长远"
-        filing = self.rec.get("filing") if "filing" in self.rec.index else None
+        filing = self.rec.get("filing")
         row = QueueRow(
             rank=0, county_rank=0, layer=self.info.name, layer_zh=self.info.zh,
             id=int(self.rec["id"]), code=str(self.rec["code"]), name=str(self.rec["name"]),
@@ -261,9 +263,9 @@ class _Asset:
             severity=_text(self.rec.get("severity")),
             severity_zh=self.label("severity", _text(self.rec.get("severity"))),
             deadline=_iso(self.rec.get("deadline")), reason="",
-            emergency_supply=supply if "emergency_supply" in self.rec.index else None,
+            emergency_supply=supply if "emergency_supply" in self.rec else None,
         )
-        if "filing" in self.rec.index:
+        if "filing" in self.rec:
             row.filing = _text(filing) or "not_filed"
             row.filing_zh = self.label("filing", row.filing)
         row.reason = self._reason(row, exp, len(severe), rules)

@@ -100,7 +100,7 @@ def road_exposures(roads: pd.DataFrame, people: People, townships: pd.DataFrame,
                    rows: list[int], settings: RoadSettings) -> dict[int, Exposure]:
     """Exposure of the damaged road rows ``rows`` (positions in ``roads``)."""
     out: dict[int, Exposure] = {i: unrankable(NO_GEOMETRY) for i in rows
-                                if not has_geometry(roads["geom"].iat[i])}
+                                if not has_geometry(roads["geom"].to_numpy()[i])}
     todo = [i for i in rows if i not in out]
     if not todo:
         return out
