@@ -14,9 +14,9 @@ from geo.demo.base import ASSESS_DEADLINE, OPEN_DEADLINE, STATUS_DATE, USER, YEA
 from geo.demo.names import RESP_UNITS
 
 ROAD_STAGES = ("assess", "not_started", "opening", "opened", "repairing", "done", "accepted")
-ROAD_WEIGHTS = (0.06, 0.09, 0.12, 0.27, 0.24, 0.14, 0.08)
+ROAD_WEIGHTS = (0.04, 0.08, 0.12, 0.28, 0.26, 0.14, 0.08)
 STAGES = ("assess", "not_started", "repairing", "done", "accepted")
-WEIGHTS = (0.08, 0.17, 0.35, 0.25, 0.15)
+WEIGHTS = (0.06, 0.14, 0.38, 0.26, 0.16)
 SEVERITIES = np.array(["light", "moderate", "severe", "destroyed"], dtype=object)
 ROAD_REPAIR_DEADLINE = dt.date(2021, 10, 20)  # functional repair within three months
 WORK_FROM = dt.date(2021, 7, 22)
@@ -31,7 +31,7 @@ def repair_columns(
     n = len(damaged)
     roads = layer == "roads"
     stages, weights = (ROAD_STAGES, ROAD_WEIGHTS) if roads else (STAGES, WEIGHTS)
-    u = rng.random(n) ** (1.0 + 0.35 * severity)  # worse damage → earlier stage
+    u = rng.random(n) ** (1.0 + 0.12 * severity)  # worse damage → a little earlier stage
     stage = np.searchsorted(np.cumsum(weights), u * 0.999999, side="right")
     status = keep(damaged, np.array(stages, dtype=object)[stage])
     started_stage = stages.index("opening" if roads else "repairing")
