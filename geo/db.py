@@ -45,11 +45,14 @@ def parse_url(text: str) -> URL:
     return url
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    """One pooled engine per URL for the life of the process."""
-    target = url or database_url()
-    return sa.create_engine(target, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    """One pooled engine per URL for the life of the process (the URL is resolved on every call)."""
+    return _engine(url or database_url())
+
+
+@cache
+def _engine(url: str) -> Engine:
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def describe(url: str) -> str:
