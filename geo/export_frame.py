@@ -205,6 +205,25 @@ KIND_TEXT = {
 }
 
 
+DICTIONARY_HEADERS = ["图层 layer", "字段代码 field", "中文名 name (zh)", "英文名 name (en)",
+                      "类型 type", "含义 meaning", "取值 values (code=标签)"]
+
+
+def dictionary_rows(layers: Sequence[LayerData], include_private: bool) -> list[list[str]]:
+    """One row per exported field: short code, Chinese and English names, type, meaning, values."""
+    rows = []
+    for layer in layers:
+        for spec in output_fields(layer, include_private):
+            kind = ("文本(标签) text (label)" if spec.vocab is not None
+                    else KIND_TEXT.get(spec.kind, spec.kind))
+            meaning = f"{spec.meaning} 个人信息 personal data".strip() if spec.private else spec.meaning
+            values = vocabulary_text(spec)
+            if values:
+                values = f"导出为中文标签 exported as the Chinese label; {values}"
+            rows.append([layer.name, spec.shp, spec.zh, spec.en, kind, meaning, values])
+    return rows
+
+
 def attribute_frame(layer: LayerData, fmt: str, include_private: bool, names: str) -> pd.DataFrame:
     """The converted attributes, named by ``names`` ("shp", "zh" or "column")."""
     specs = output_fields(layer, include_private)

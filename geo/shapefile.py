@@ -23,15 +23,14 @@ import pyogrio
 from geo import crs as geo_crs
 from geo.errors import ValidationError
 from geo.export_frame import (
-    KIND_TEXT,
+    DICTIONARY_HEADERS,
     ExportOptions,
     ExportSummary,
-    FieldSpec,
     LayerData,
+    dictionary_rows,
     output_fields,
     output_frame,
     split_by_family,
-    vocabulary_text,
 )
 
 DBF_TEXT_BYTES = 254
@@ -143,23 +142,9 @@ def dictionary_csv(layers: Sequence[LayerData], options: ExportOptions) -> bytes
     """The field dictionary, UTF-8 with BOM so that Excel shows the Chinese right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["图层 layer", "字段代码 field", "中文名 name (zh)", "英文名 name (en)",
-                     "类型 type", "含义 meaning", "取值 values (code=标签)"])
-    for layer in layers:
-        for spec in output_fields(layer, options.include_private):
-            writer.writerow(_dictionary_row(layer, spec))
+    writer.writerow(DICTIONARY_HEADERS)
+    writer.writerows(dictionary_rows(layers, options.include_private))
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def _dictionary_row(layer: LayerData, spec: FieldSpec) -> list[str]:
-    kind = "文本(标签) text (label)" if spec.vocab is not None else KIND_TEXT.get(spec.kind, spec.kind)
-    meaning = spec.meaning
-    if spec.private:
-        meaning = f"{meaning} 个人信息 personal data".strip()
-    values = vocabulary_text(spec)
-    if values:
-        values = f"导出为中文标签 exported as the Chinese label; {values}"
-    return [layer.name, spec.shp, spec.zh, spec.en, kind, meaning, values]
 
 
 def readme_text(written: Sequence[tuple[LayerData, str, str]], options: ExportOptions,

@@ -2,7 +2,8 @@
 
 GeoPackage: every layer in one file, one table per layer and geometry family (a GPKG table holds
 one geometry type, so water works become ``water_works_point`` and ``water_works_line``); the
-Chinese layer name goes into the table's identifier. GeoJSON: one RFC 7946 FeatureCollection in
+Chinese layer name goes into the table's identifier; a ``field_dictionary`` table (no geometry)
+explains every field. GeoJSON: one RFC 7946 FeatureCollection in
 EPSG:4326 lon/lat; with several layers each feature says which layer it comes from (图层).
 """
 
@@ -16,9 +17,18 @@ import pandas as pd
 import pyogrio
 
 from geo.crs import WGS84_EPSG
-from geo.export_frame import ExportOptions, ExportSummary, LayerData, output_frame, split_by_family
+from geo.export_frame import (
+    DICTIONARY_HEADERS,
+    ExportOptions,
+    ExportSummary,
+    LayerData,
+    dictionary_rows,
+    output_frame,
+    split_by_family,
+)
 
 LAYER_COLUMN = "图层"
+DICTIONARY_TABLE = "field_dictionary"
 FAMILY_ZH = {"point": "点", "line": "线", "polygon": "面"}
 
 
@@ -38,6 +48,11 @@ def write_geopackage(layers: Sequence[LayerData], options: ExportOptions, target
                                f"{options.filter_text}"},
             )
             summary.counts[table] = len(part)
+    # The field dictionary as a plain attribute table (no geometry), as in the shapefile zip.
+    fields = pd.DataFrame(dictionary_rows(layers, options.include_private),
+                          columns=DICTIONARY_HEADERS)
+    pyogrio.write_dataframe(fields, target, layer=DICTIONARY_TABLE, driver="GPKG",
+                            layer_options={"IDENTIFIER": "字段说明 field dictionary"})
 
 
 def write_geojson(layers: Sequence[LayerData], options: ExportOptions, target: Path,

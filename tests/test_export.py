@@ -266,8 +266,13 @@ def test_geopackage_has_all_layers_with_chinese_field_names(tmp_path: Path) -> N
     out = tmp_path / "all.gpkg"
     write_export([roads(), water_works(), households()], ExportOptions(fmt="gpkg"), out)
     listed = [name for name, _ in pyogrio.list_layers(out)]
-    assert listed == ["roads", "water_works_point", "water_works_line", "households"]
+    assert listed == ["roads", "water_works_point", "water_works_line", "households",
+                      "field_dictionary"]
     assert fiona.listlayers(out) == listed
+    fields = pyogrio.read_dataframe(out, layer="field_dictionary")
+    status = fields[(fields["图层 layer"] == "roads") & (fields["字段代码 field"] == "status")]
+    assert status["中文名 name (zh)"].iloc[0] == "状态"
+    assert "身份证号" not in set(fields["中文名 name (zh)"])
     report = ogrinfo(out, "-so", "-al")
     assert "名称: String" in report and "完成时限: Date" in report
     back = pyogrio.read_dataframe(out, layer="roads")

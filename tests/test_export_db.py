@@ -82,7 +82,7 @@ def test_households_private_fields_only_on_request_and_logged(db: Session, tmp_p
                                                               home: Path) -> None:
     insert_samples(db, {"households"})
     export_to_file(db, ExportRequest(layers="households", fmt="gpkg"), tmp_path / "h.gpkg")
-    public = pyogrio.read_dataframe(tmp_path / "h.gpkg")
+    public = pyogrio.read_dataframe(tmp_path / "h.gpkg", layer="households")
     assert public["户主"].iloc[0] == "王二妮"
     assert not {"身份证号", "联系电话", "人均纯收入(元)"} & set(public.columns)
     assert not (home / "export-log.jsonl").exists()
