@@ -134,6 +134,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_house_grade": {"zh": "房屋等级", "en": "House grade"},
     "col_helper": {"zh": "帮扶责任人", "en": "Helper"},
     "col_code": {"zh": "编码", "en": "Code"},
+    "col_field": {"zh": "字段", "en": "Field"},
+    "col_severity": {"zh": "损毁程度", "en": "Severity"},
+    "col_resp_unit": {"zh": "责任单位", "en": "Responsible unit"},
+    "col_value": {"zh": "值", "en": "Value"},
     # progress
     "progress_title": {"zh": "修复进度", "en": "Repair progress"},
     "by_status_layer": {"zh": "按状态 × 图层", "en": "By status × layer"},

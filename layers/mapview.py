@@ -143,17 +143,6 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table_html(rows: Iterable[tuple[str, object]]) -> str:
-    """A two-column key-facts table; labels are ours, values are data and get escaped."""
-    cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{esc(label)}</th>"
-        f"<td>{esc(value)}</td></tr>"
-        for label, value in rows
-        if value not in (None, "")
-    )
-    return f"<table class='tracker-popup'>{cells}</table>"
-
-
 def mask_id_number(value: object) -> str:
     """4111**********1234: the first four and last four characters, the rest hidden."""
     text = "" if value is None else str(value).strip()
@@ -237,25 +226,26 @@ def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
     return collection(feats, layer=layer.name)
 
 
+# Popups are built in the browser from short property keys and our labels (folium's
+# GeoJsonPopup), so each feature carries only its escaped values, not a whole HTML table.
+ASSET_POPUP = (("n", "col_name"), ("c", "col_code"), ("s", "col_status"), ("t", "col_township"),
+               ("v", "col_severity"), ("d", "col_deadline"), ("u", "col_resp_unit"))
+HOUSEHOLD_POPUP = (("n", "col_head"), ("k", "col_category"), ("m", "col_members"),
+                   ("g", "col_village"), ("r", "col_risks"), ("h", "col_house_grade"),
+                   ("p", "col_helper"))
+TOTALS_POPUP = (("n", "col_village"), ("c", "col_households"), ("m", "households_monitored_legend"))
+
+
+def popup_fields(spec: Sequence[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    return [(key, t(label, lang)) for key, label in spec]
+
+
 def asset_props(layer: Layer, rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
-    """Whitelisted properties of one repairable feature: id, colours, tooltip and popup."""
+    """Whitelisted properties of one repairable feature: id, colours, tooltip, popup values."""
     code = rec.get("status")
     status = status_label(code, lang)
     name = rec.get("name", "")
-    rows: list[tuple[str, object]] = [
-        (t("col_layer", lang), layer.label(lang)),
-        (t("col_name", lang), name),
-        (t("col_code", lang), rec.get("code")),
-        (t("col_status", lang), status),
-        (t("col_township", lang), names.township(rec.get("township_code"))),
-    ]
-    for column in ("severity", "deadline", "resp_unit"):
-        if column in rec:
-            f = layer.field(column)
-            value = rec.get(column)
-            if f.vocab is not None:
-                value = f.vocab.label(value, lang) if value else ""
-            rows.append((f.label(lang), _plain(value)))
+    severity = rec.get("severity")
     fill = STATUS_COLORS.get(str(code), UNDAMAGED_COLOR)
     return {
         "fid": fid(layer.name, rec["id"]),
@@ -263,8 +253,12 @@ def asset_props(layer: Layer, rec: Mapping[str, Any], names: Names, lang: str) -
         "status": code if isinstance(code, str) else None,
         "color": fill if layer.style.kind == "line" else layer.style.color,
         "fill": fill,
-        "tip": esc(f"{layer.label(lang)}：{name}（{status}）"),
-        "popup": table_html(rows),
+        "tip": esc(f"{name}（{status}）"),
+        "n": esc(name), "c": esc(rec.get("code")), "s": esc(status),
+        "t": esc(names.township(rec.get("township_code"))),
+        "v": esc(layer.field("severity").vocab.label(severity, lang)  # type: ignore[union-attr]
+                 if severity else ""),
+        "d": esc(_plain(rec.get("deadline"))), "u": esc(rec.get("resp_unit")),
     }
 
 
@@ -274,15 +268,6 @@ def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str
     category = CATEGORY.label(rec.get("category"), lang)
     kind = MONITOR_KIND.label(rec.get("monitor_kind"), lang) if rec.get("monitor_kind") else ""
     grade = HOUSE_GRADE.label(rec.get("house_grade"), lang) if rec.get("house_grade") else ""
-    rows: list[tuple[str, object]] = [
-        (t("col_head", lang), rec.get("head_name")),
-        (t("col_category", lang), f"{category} {kind}".strip()),
-        (t("col_members", lang), rec.get("members")),
-        (t("col_village", lang), names.village(rec.get("village_code"))),
-        (t("col_risks", lang), "、".join(risks) if lang == "zh" else ", ".join(risks)),
-        (t("col_house_grade", lang), grade),
-        (t("col_helper", lang), rec.get("helper")),
-    ]
     n = len(risks)
     fill = next(color for limit, color in reversed(RISK_COLORS) if n >= limit)
     monitored = rec.get("category") == "monitored"
@@ -292,7 +277,10 @@ def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str
         "color": MONITORED_OUTLINE if monitored else fill,
         "fill": fill,
         "tip": esc(f"{rec.get('head_name', '')}（{category}，{n}）"),
-        "popup": table_html(rows),
+        "n": esc(rec.get("head_name")), "k": esc(f"{category} {kind}".strip()),
+        "m": esc(rec.get("members")), "g": esc(names.village(rec.get("village_code"))),
+        "r": esc(("、" if lang == "zh" else ", ").join(risks)), "h": esc(grade),
+        "p": esc(rec.get("helper")),
     }
 
 
@@ -312,8 +300,10 @@ def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: st
         order = gdf["status"].map(lambda c: STATUS.index(c) if c in STATUS else 99)
         gdf = gdf.assign(_order=order).sort_values(["_order", "id"]).head(limit)
         gdf = gdf.drop(columns="_order")
-    feats = (_feature(geom, asset_props(layer, rec, names, lang)) for rec, geom in _records(gdf))
-    return collection(feats, layer=layer.name, total=total)
+    feats = (_feature(geom, asset_props(layer, rec, names, lang), simplify=True)
+             for rec, geom in _records(gdf))
+    return collection(feats, layer=layer.name, total=total,
+                      popup_fields=popup_fields(ASSET_POPUP, lang))
 
 
 def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
@@ -323,7 +313,8 @@ def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
     if total > limit:
         return village_totals(gdf, names, lang)
     feats = (_feature(geom, household_props(rec, names, lang)) for rec, geom in _records(gdf))
-    return collection(feats, layer="households", total=total, aggregated=False)
+    return collection(feats, layer="households", total=total, aggregated=False,
+                      popup_fields=popup_fields(HOUSEHOLD_POPUP, lang))
 
 
 def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, Any]:
@@ -350,12 +341,11 @@ def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, 
             "fid": f"village_totals:{code}", "layer": "village_totals", "color": fill,
             "fill": fill, "radius": round(4 + 2.5 * math.sqrt(n), 1),
             "tip": esc(t("village_total", lang, village=village, n=n, m=m)),
-            "popup": table_html([(t("col_village", lang), village),
-                                 (t("col_households", lang), n),
-                                 (t("households_monitored_legend", lang), m)]),
+            "n": esc(village), "c": n, "m": m,
         }
         feats.append(_feature(shapely.Point(row["x"], row["y"]), props))
-    return collection(feats, layer="households", total=total, aggregated=True)
+    return collection(feats, layer="households", total=total, aggregated=True,
+                      popup_fields=popup_fields(TOTALS_POPUP, lang))
 
 
 # --- folium objects ---------------------------------------------------------------------
@@ -391,13 +381,22 @@ def geojson_layer(data: dict[str, Any], name: str, *, popup: bool = True,
         marker=folium.CircleMarker(radius=5, fill=True),
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, localize=False)
         if data["features"] else None,
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False)
-        if popup and data["features"] else None,
+        popup=_popup(data) if popup and data["features"] else None,
         interactive=interactive,
         embed=True,
         zoom_on_click=False,
     )
     return localize(gj)
+
+
+def _popup(data: dict[str, Any]) -> folium.GeoJsonPopup | None:
+    """A key-facts table built in the browser from the escaped values and our escaped labels."""
+    fields = data.get("popup_fields")
+    if not fields:
+        return None
+    return folium.GeoJsonPopup(fields=[k for k, _ in fields],
+                               aliases=[esc(label) for _, label in fields],
+                               labels=True, localize=False, class_name="tracker-popup")
 
 
 def localize(element: Any) -> Any:

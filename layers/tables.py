@@ -115,8 +115,18 @@ class Selection:
         return {name: [int(i) for i in gdf["id"]] for name, gdf in self.assets.items()}
 
 
-def select(bind: sa.Connection, filters: MapFilter) -> Selection:
-    """Read each chosen layer with the status/place filters, then apply the ranking's tiers."""
+Queue = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def select(bind: sa.Connection, filters: MapFilter, ranked: Queue | None = None, *,
+           with_households: bool = True) -> Selection:
+    """Read each chosen layer with the status/place filters, then apply the ranking's tiers.
+
+    ``ranked``: the whole ranked queue when the caller has it already (it does not depend on the
+    filters, so the app ranks once per data change, not once per filter change).
+    ``with_households=False``: leave the households out (they depend only on the place filters,
+    so the app reads them separately and a status change does not read 14k households again).
+    """
     assets: dict[str, gpd.GeoDataFrame] = {}
     for layer in filters.asset_layers():
         assets[layer.name] = read_layer(
@@ -124,8 +134,8 @@ def select(bind: sa.Connection, filters: MapFilter) -> Selection:
             townships=list(filters.townships) or None, villages=list(filters.villages) or None,
         )
     allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
-    ranked, cannot = queue_rows(bind)
-    queue = filter_queue(ranked, filters, allowed)
+    rows, cannot = ranked if ranked is not None else queue_rows(bind)
+    queue = filter_queue(rows, filters, allowed)
     cannot = [r for r in cannot if int(r.get("id", -1)) in allowed.get(str(r.get("layer")), set())]
     if filters.needs_queue:
         kept: dict[str, set[int]] = {}
@@ -133,7 +143,7 @@ def select(bind: sa.Connection, filters: MapFilter) -> Selection:
             kept.setdefault(str(row["layer"]), set()).add(int(row["id"]))
         assets = {n: g[g["id"].isin(kept.get(n, set()))] for n, g in assets.items()}
     households = None
-    if filters.shows_households:
+    if filters.shows_households and with_households:
         households = read_layer(bind, "households", townships=list(filters.townships) or None,
                                 villages=list(filters.villages) or None)
     return Selection(assets, households, queue, None, cannot)
@@ -342,6 +352,16 @@ def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str,
 
     return {name: frame_collection(REGISTRY.get(name), read_layer(bind, name), names, lang)
             for name in ("county", "townships", "villages", "flood_extent")}
+
+
+def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tuple[str, ...],
+                  names: Names, lang: str) -> dict[str, Any]:
+    """The households layer for the map: each household, or village totals above the limit."""
+    from layers.mapview import household_collection
+
+    gdf = read_layer(bind, "households", townships=list(townships) or None,
+                     villages=list(villages) or None)
+    return household_collection(gdf, names, lang)
 
 
 def map_collections(selection: Selection, names: Names, lang: str) -> dict[str, dict[str, Any]]:

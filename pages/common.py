@@ -66,15 +66,37 @@ def frames(url: str, language: str) -> dict[str, dict[str, Any]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def queue(url: str) -> tables.Queue:
+    """The whole ranked queue: filter-independent, so it is ranked once per data change."""
+    with get_engine(url).connect() as conn:
+        return tables.queue_rows(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def household_map(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
+                  language: str) -> dict[str, Any]:
+    """Households depend on the place filters only: a status filter change reuses them."""
+    with get_engine(url).connect() as conn:
+        return tables.household_map(conn, townships, villages, tables.load_names(conn), language)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str, Any]:
     """The filtered set, once, for the map and the repair list alike."""
     filters = MapFilter.from_key(filter_key)
+    ranked = queue(url)
     with get_engine(url).connect() as conn:
-        sel = tables.select(conn, filters)
+        sel = tables.select(conn, filters, ranked, with_households=False)
         names_ = tables.load_names(conn)
+    collections = tables.map_collections(sel, names_, language)
+    counts = sel.counts()
+    if filters.shows_households:
+        collections["households"] = household_map(url, filters.townships, filters.villages,
+                                                  language)
+        counts["households"] = collections["households"]["total"]
     return {
-        "collections": tables.map_collections(sel, names_, language),
-        "counts": sel.counts(),
+        "collections": collections,
+        "counts": counts,
         "ids": sel.ids(),
         "queue": sel.queue,
         "queue_error": sel.queue_error,
@@ -99,7 +121,7 @@ def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
 
 def clear_caches() -> None:
     """After an edit every cached view of the data is stale (for every user)."""
-    for loader in (selection, progress, households):
+    for loader in (queue, selection, progress, households):
         loader.clear()
 
 
@@ -197,7 +219,8 @@ def detail_panel(url: str) -> None:
     record = snap["record"]
     st.markdown(f"**{spec.label(language)}** · #{feature_id}")
     facts = tables.record_facts(spec, record, names(url), language)
-    st.dataframe(pd.DataFrame(facts, columns=["", " "]), hide_index=True,
+    st.dataframe(pd.DataFrame(facts, columns=[t("col_field", language), t("col_value", language)]),
+                 hide_index=True,
                  width="stretch")
     if not spec.repairable:
         st.caption(t("no_status_layer", language))
@@ -254,7 +277,8 @@ def pick_feature(collections: dict[str, dict[str, Any]]) -> None:
         for feat in data["features"]:
             key = feat["properties"]["fid"]
             options.append(key)
-            labels[key] = _plain_tip(feat["properties"].get("tip", key))
+            tip = _plain_tip(feat["properties"].get("tip", key))
+            labels[key] = f"{REGISTRY.get(name).label(language)}：{tip}"
     current = st.session_state.get("selected")
     if current in labels:  # a map click moves the list to the clicked feature
         st.session_state["pick"] = current

@@ -62,9 +62,9 @@ def test_household_text_is_escaped_in_tooltip_and_popup() -> None:
     data = mapview.household_collection(households(), NAMES, "zh")
     props = data["features"][0]["properties"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in props["tip"]
-    assert "&lt;img src=x onerror=alert(1)&gt;" in props["popup"]
-    assert "<img" not in props["tip"] + props["popup"]
-    assert "李&lt;b&gt;帮扶&lt;/b&gt;" in props["popup"]
+    assert props["n"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert not any("<" in str(v) for v in props.values())
+    assert props["p"] == "李&lt;b&gt;帮扶&lt;/b&gt;"
     html = rendered({"households": data})
     assert XSS not in html and "<b>帮扶" not in html
 
@@ -72,13 +72,15 @@ def test_household_text_is_escaped_in_tooltip_and_popup() -> None:
 def test_asset_names_are_escaped() -> None:
     data = mapview.asset_collection(REGISTRY.get("roads"), roads(["not_started"]), NAMES, "zh")
     props = data["features"][0]["properties"]
-    assert "路&lt;0&gt;&amp;&quot;" in props["popup"]
+    assert props["n"] == "路&lt;0&gt;&amp;&quot;"
     assert "<0>" not in props["tip"]
+    labels = [label for _, label in data["popup_fields"]]
+    assert labels[:3] == ["名称", "编码", "状态"]
 
 
 def test_map_html_carries_no_private_fields() -> None:
     data = mapview.household_collection(households(6), NAMES, "zh")
-    allowed = {"fid", "layer", "color", "fill", "tip", "popup"}
+    allowed = {"fid", "layer", "color", "fill", "tip", *(k for k, _ in mapview.HOUSEHOLD_POPUP)}
     for feature in data["features"]:
         assert set(feature["properties"]) <= allowed
     html = rendered({"households": data})
@@ -123,7 +125,7 @@ def test_households_above_the_limit_become_village_totals() -> None:
     assert "沙河湾村" in village["tip"]
     # ids 1..10: every fourth household lives in the second village (i % 4 == 0 → 0, 4, 8)
     assert "7 户" in village["tip"]
-    assert "<td>7</td>" in village["popup"]
+    assert village["c"] == 7
     shown = mapview.household_collection(gdf, NAMES, "zh", limit=50)
     assert shown["aggregated"] is False and len(shown["features"]) == 10
 
