@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from geo.demo.generate import generate
+from geo.demo.load import load
 from geo.exposure import People, codes_list
 from geo.rank import RankInputs, rank
 from geo.rank_inputs import inputs_from_frames, load_registry_rules, read_inputs
 from geo.rank_rules import Rules
-from geo.rank_sql import load_tables, sql_exposures
+from geo.rank_sql import sql_exposures
 from geo.road_exposure import Network, RoadSettings, _cut_flags
 from layers import REGISTRY
 
@@ -115,10 +116,9 @@ def _in_memory(scale: int, rules: Rules, repeat: int) -> tuple[dict[str, Any], R
 def _database(rules: Rules) -> dict[str, Any]:
     from geo.testing import temporary_database
 
-    wanted = {"townships", "villages", "households", *(la.name for la in REGISTRY.repairable())}
     with temporary_database() as engine:
         with engine.begin() as conn:
-            load_tables(conn, REGISTRY, {k: v for k, v in generate(1).items() if k in wanted})
+            load(conn, generate(1), progress=False)
         with engine.connect() as conn:
             read_s, inputs = _best(lambda: read_inputs(conn, REGISTRY))
             core_s, _ = _best(lambda: rank(inputs, rules))

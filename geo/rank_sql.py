@@ -5,17 +5,13 @@ Used to cross-check geo/exposure.py + geo/road_exposure.py (tests/test_rank_db.p
 households per damaged asset (served villages, feeder subtrees by recursive CTE, PV beneficiaries,
 households near damaged roads) and the set of cut-off villages (reachability by recursive CTE over
 the rounded-endpoint road graph). The crediting of cut-off villages to segments (block-cut tree)
-is not repeated in SQL. Also ``load_tables``: write in-memory tables (geo.demo.generate) to the
-database for the test and the benchmark.
+is not repeated in SQL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import shapely
 import sqlalchemy as sa
 
 from geo.crs import METRIC_EPSG, STORAGE_EPSG
@@ -23,32 +19,6 @@ from geo.rank_rules import Rules
 
 # a generous box around a segment before the exact metric test: 1° ≥ 92 km here (lat 33-34°)
 _DEG_PER_M = 1 / 80_000
-
-
-def load_tables(conn: Any, registry: Any, tables: dict[str, pd.DataFrame]) -> None:
-    """Insert every table of ``tables`` (registry order, EPSG:4490 shapely geometries)."""
-    for layer in registry:
-        if layer.name not in tables:
-            continue
-        frame = pd.DataFrame(tables[layer.name])
-        columns = [c.name for c in layer.table.c if c.name in frame.columns]
-        records = frame[columns].astype(object).where(frame[columns].notna(), None)
-        for geo_col in ("geom", "centre"):
-            if geo_col in columns:
-                values = frame[geo_col].to_numpy()
-                wkt = shapely.to_wkt(values, rounding_precision=-1)
-                records[geo_col] = [f"SRID={STORAGE_EPSG};{w}" if w else None for w in wkt]
-        rows = [{k: _plain(v) for k, v in rec.items()} for rec in records.to_dict("records")]
-        if rows:
-            conn.execute(sa.insert(layer.table), rows)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return [str(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def weight_sql(rules: Rules, alias: str = "h") -> str:

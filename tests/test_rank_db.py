@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from geo import testing
 from geo.cli import main as tracker
 from geo.demo.generate import generate
+from geo.demo.load import load
 from geo.exposure import People
 from geo.rank_inputs import read_inputs
-from geo.rank_sql import load_tables, sql_exposures
+from geo.rank_sql import sql_exposures
 from geo.road_exposure import RoadSettings, cut_off_villages
 from layers import REGISTRY
 from layers.ranking import load_rules, queue_json, rank_queue
@@ -28,9 +29,8 @@ def demo_url(pg_admin_url: str) -> Iterator[str]:
     """A database holding the demo county (loaded once for this module)."""
     url = testing.create_database(pg_admin_url)
     engine = sa.create_engine(url)
-    wanted = {"townships", "villages", "households", *(la.name for la in REGISTRY.repairable())}
     with engine.begin() as conn:
-        load_tables(conn, REGISTRY, {k: v for k, v in generate(1).items() if k in wanted})
+        load(conn, generate(1), progress=False)
     engine.dispose()
     yield url
     testing.drop_database(pg_admin_url, url)
