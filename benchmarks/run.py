@@ -41,8 +41,9 @@ def main(argv: list[str]) -> int:
         if wanted and stem.removeprefix("bench_") not in wanted:
             continue
         print(f"running {stem} …", file=sys.stderr, flush=True)
-        results[stem] = run_one(f"benchmarks.{stem}")
-        for key, value in results[stem].items():  # type: ignore[union-attr]
+        figures = run_one(f"benchmarks.{stem}")
+        results[stem] = figures
+        for key, value in figures.items():
             print(f"{stem:<14} {key:<40} {value}")
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print(f"figures written to {HERE / 'results.json'}", file=sys.stderr)
