@@ -6,7 +6,9 @@
 - ``map_html_mb``: the rendered map (base map plus all filtered layers) for the unfiltered
   county (target < 3 MB); at county zoom the 14k households are drawn as village totals;
 - ``first_paint_s``: a real headless Chromium from navigation until the map canvas and its
-  feature groups are drawn (target < 3 s); skipped (reported as None) without Chromium.
+  feature groups are drawn (target < 3 s); skipped (reported as None) without Chromium;
+- ``scale<N>_*``: the same server figures at ``TRACKER_BENCH_APP_SCALE`` (default 10; 100 for
+  the province-sized run): the map HTML stays bounded by the per-layer caps and village totals.
 
 Runs in a throwaway database from geo.testing.temporary_database(), loaded with geo.demo.
 """
@@ -30,6 +32,8 @@ from layers import mapview, tables
 from layers.mapview import MapFilter
 
 ROOT = Path(__file__).resolve().parent.parent
+# a larger data set shows the map stays bounded (caps, village totals); 0 skips it
+BIG_SCALE = int(os.environ.get("TRACKER_BENCH_APP_SCALE", "10"))
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -145,6 +149,14 @@ def main() -> dict[str, object]:
         figures.update(server_figures(engine))
         url = engine.url.render_as_string(hide_password=False)
         figures["first_paint_s"] = first_paint(url)
+        if BIG_SCALE > 1:
+            big = generate(scale=BIG_SCALE)
+            with engine.begin() as conn:
+                load(conn, big, replace=True, progress=False)
+            figures[f"scale{BIG_SCALE}_households"] = len(big["households"])
+            del big
+            for key, value in server_figures(engine).items():
+                figures[f"scale{BIG_SCALE}_{key}"] = value
     figures["rss_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return figures
 

@@ -55,8 +55,11 @@ COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县
 COUNTY_ZOOM = 10
 TOWNSHIP_ZOOM = 12
 VILLAGE_ZOOM = 14
-MAX_FEATURES = 3000  # per asset layer; beyond this the page asks to narrow the filters
+MAX_FEATURES = 3000  # asset features on one map, shared by the layers (open work first)
+MIN_PER_LAYER = 50  # every layer keeps at least this many when the budget is shared
 HOUSEHOLD_DETAIL_LIMIT = 2500  # above this, households are drawn as village totals
+FRAME_LIMIT = 1000  # boundary/flood polygons per frame layer in the base map
+VILLAGE_TOTALS_LIMIT = 1000  # above this many villages, households are totalled per township
 SIMPLIFY_DEG = 0.0002  # ≈ 20 m: boundaries need no more detail on screen
 PRECISION = 5  # decimal places of lon/lat (≈ 1 m)
 
@@ -207,7 +210,14 @@ def _records(gdf: gpd.GeoDataFrame) -> Iterable[tuple[dict[str, Any], Any]]:
 
 def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
                      lang: str) -> dict[str, Any]:
-    """County, township, village and flood polygons with a one-line tooltip."""
+    """County, township, village and flood polygons with a one-line tooltip.
+
+    Beyond ``FRAME_LIMIT`` polygons (a province-sized data set) only the first ones are drawn:
+    the base map is sent on every page load and must stay small.
+    """
+    total = len(gdf)
+    if total > FRAME_LIMIT:
+        gdf = gdf.head(FRAME_LIMIT)
     feats = []
     for rec, geom in _records(gdf):
         if layer.name == "flood_extent":
@@ -223,7 +233,7 @@ def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
         props = {"fid": fid(layer.name, rec["id"]), "layer": layer.name, "color": color,
                  "tip": esc(tip)}
         feats.append(_feature(geom, props, simplify=True))
-    return collection(feats, layer=layer.name)
+    return collection(feats, layer=layer.name, total=total)
 
 
 # Popups are built in the browser from short property keys and our labels (folium's
@@ -319,7 +329,6 @@ def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
 
 def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, Any]:
     """Households per village drawn at the mean position of its households."""
-    total = len(gdf)
     monitored = (gdf["category"] == "monitored").astype(int)
     at_risk = gdf[[c for c, _, _ in RISK_ITEMS if c in gdf.columns]].any(axis=1).astype(int)
     frame = pd.DataFrame({
@@ -330,10 +339,47 @@ def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, 
     grouped = frame.groupby("village_code").agg(
         x=("x", "mean"), y=("y", "mean"), n=("n", "sum"),
         monitored=("monitored", "sum"), at_risk=("at_risk", "sum"),
-    )
+    ).reset_index()
+    return totals_collection(grouped.to_dict("records"), len(gdf), names, lang)
+
+
+def layer_budgets(totals: Mapping[str, int], budget: int = MAX_FEATURES) -> dict[str, int]:
+    """How many features each asset layer may send: all when they fit, else a fair share."""
+    whole = sum(totals.values())
+    if whole <= budget:
+        return {name: max(n, 1) for name, n in totals.items()}
+    return {name: max(MIN_PER_LAYER, budget * n // whole) for name, n in totals.items()}
+
+
+def township_totals(rows: Iterable[Mapping[Any, Any]], names: Names) -> list[dict[str, Any]]:
+    """Village totals summed per township (weighted mean position), for very large data."""
+    sums: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        town = names.village_township.get(str(row["village_code"]), "")
+        acc = sums.setdefault(town, {"village_code": town, "name": names.township(town) or town,
+                                     "x": 0.0, "y": 0.0, "n": 0, "monitored": 0, "at_risk": 0})
+        n = int(row["n"])
+        acc["x"] += float(row["x"]) * n
+        acc["y"] += float(row["y"]) * n
+        for key in ("n", "monitored", "at_risk"):
+            acc[key] += int(row[key])
+    for acc in sums.values():
+        acc["x"] /= max(acc["n"], 1)
+        acc["y"] /= max(acc["n"], 1)
+    return list(sums.values())
+
+
+def totals_collection(rows: Iterable[Mapping[Any, Any]], total: int, names: Names,
+                      lang: str) -> dict[str, Any]:
+    """Circles from rows of village_code, x, y, n, monitored, at_risk (per township when the
+    villages are too many to draw; such rows carry a ``name``)."""
+    rows = list(rows)
+    if len(rows) > VILLAGE_TOTALS_LIMIT:
+        rows = township_totals(rows, names)
     feats = []
-    for code, row in grouped.iterrows():
-        village = names.village(code) or str(code)
+    for row in rows:
+        code = row["village_code"]
+        village = row.get("name") or names.village(code) or str(code)
         n, m = int(row["n"]), int(row["monitored"])
         share = row["at_risk"] / n if n else 0
         fill = RISK_COLORS[2][1] if share >= 0.5 else RISK_COLORS[1][1] if share else RISK_COLORS[0][1]
@@ -343,7 +389,7 @@ def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, 
             "tip": esc(t("village_total", lang, village=village, n=n, m=m)),
             "n": esc(village), "c": n, "m": m,
         }
-        feats.append(_feature(shapely.Point(row["x"], row["y"]), props))
+        feats.append(_feature(shapely.Point(float(row["x"]), float(row["y"])), props))
     return collection(feats, layer="households", total=total, aggregated=True,
                       popup_fields=popup_fields(TOTALS_POPUP, lang))
 

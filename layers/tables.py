@@ -19,8 +19,14 @@ from layers import REGISTRY
 from layers.base import Layer
 from layers.i18n import t
 from layers.mapview import MapFilter, Names, mask_id_number, open_risks, status_label
-from layers.store import read_layer, township_choices, village_choices
-from layers.vocab import CATEGORY, FINISHED_STATUSES, HOUSE_GRADE, STATUS
+from layers.store import (
+    read_layer,
+    township_choices,
+    township_codes,
+    village_choices,
+    village_codes,
+)
+from layers.vocab import CATEGORY, FINISHED_STATUSES, HOUSE_GRADE, RISK_ITEMS, STATUS
 
 HOUSE_DEADLINE = dt.date(2021, 11, 30)  # C/D houses repaired or rebuilt (POLICY.md)
 INFRA_DEADLINE = dt.date(2021, 12, 31)  # infrastructure basically repaired
@@ -357,18 +363,50 @@ def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str,
 def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tuple[str, ...],
                   names: Names, lang: str) -> dict[str, Any]:
     """The households layer for the map: each household, or village totals above the limit."""
-    from layers.mapview import household_collection
+    from layers.mapview import HOUSEHOLD_DETAIL_LIMIT, household_collection, totals_collection
 
+    rows = village_household_totals(bind, townships, villages)
+    total = sum(int(r["n"]) for r in rows)
+    if total > HOUSEHOLD_DETAIL_LIMIT:  # never read every household just to count them
+        return totals_collection(rows, total, names, lang)
     gdf = read_layer(bind, "households", townships=list(townships) or None,
                      villages=list(villages) or None)
     return household_collection(gdf, names, lang)
 
 
+def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (),
+                             villages: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Per village: households, monitored, with an open risk, and their mean position (SQL)."""
+    hh = REGISTRY.get("households").table
+    vil = REGISTRY.get("villages").table
+    any_risk = sa.or_(*(hh.c[col] for col, _, _ in RISK_ITEMS))
+    query = (
+        sa.select(
+            hh.c.village_code,
+            sa.func.count().label("n"),
+            sa.func.count().filter(hh.c.category == "monitored").label("monitored"),
+            sa.func.count().filter(any_risk).label("at_risk"),
+            sa.func.avg(sa.func.ST_X(hh.c.geom)).label("x"),
+            sa.func.avg(sa.func.ST_Y(hh.c.geom)).label("y"),
+        )
+        .group_by(hh.c.village_code)
+        .order_by(hh.c.village_code)
+    )
+    if townships:
+        codes = township_codes(bind, list(townships))
+        inner = sa.select(vil.c.code).where(vil.c.township_code.in_(codes))
+        query = query.where(hh.c.village_code.in_(inner))
+    if villages:
+        query = query.where(hh.c.village_code.in_(village_codes(bind, list(villages))))
+    return [dict(r) for r in bind.execute(query).mappings()]
+
+
 def map_collections(selection: Selection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
     """The filtered layers as display GeoJSON, bounded in size (see layers.mapview)."""
-    from layers.mapview import asset_collection, household_collection
+    from layers.mapview import asset_collection, household_collection, layer_budgets
 
-    out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang)
+    budgets = layer_budgets({name: len(gdf) for name, gdf in selection.assets.items()})
+    out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang, limit=budgets[name])
            for name, gdf in selection.assets.items()}
     if selection.households is not None:
         out["households"] = household_collection(selection.households, names, lang)

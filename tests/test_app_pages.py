@@ -202,3 +202,24 @@ def test_a_database_that_cannot_be_reached_gives_one_sentence(
     at.run()
     assert not at.exception
     assert at.error and "Traceback" not in at.error[0].value
+
+
+def test_village_totals_are_counted_in_the_database(app_database_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from layers import mapview, tables
+
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = {r["village_code"]: r for r in tables.village_household_totals(conn)}
+        assert {code: (r["n"], r["monitored"], r["at_risk"]) for code, r in rows.items()} == {
+            "411121102201": (2, 1, 2), "411121100201": (1, 0, 0)}
+        only = tables.village_household_totals(conn, townships=("舞泉镇",))
+        assert [r["village_code"] for r in only] == ["411121100201"]
+        names = tables.load_names(conn)
+        shown = tables.household_map(conn, (), (), names, "zh")
+        assert shown["aggregated"] is False and len(shown["features"]) == 3
+        monkeypatch.setattr(mapview, "HOUSEHOLD_DETAIL_LIMIT", 2)  # as if the county were big
+        totals = tables.household_map(conn, (), (), names, "zh")
+    engine.dispose()
+    assert totals["aggregated"] is True and totals["total"] == 3
+    assert sorted(f["properties"]["c"] for f in totals["features"]) == [1, 2]

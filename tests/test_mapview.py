@@ -204,3 +204,26 @@ def test_vendor_readme_names_every_directory() -> None:
     for directory in Path(mapview.STATIC_DIR).iterdir():
         if directory.is_dir():
             assert directory.name in readme
+
+
+def test_layer_budgets_share_the_cap_fairly() -> None:
+    assert mapview.layer_budgets({"roads": 800, "schools": 200}, budget=3000) == {
+        "roads": 800, "schools": 200}
+    shared = mapview.layer_budgets({"roads": 8000, "schools": 2000, "clinics": 10}, budget=3000)
+    assert shared == {"roads": 2397, "schools": 599, "clinics": mapview.MIN_PER_LAYER}
+    assert sum(shared.values()) <= 3000 + mapview.MIN_PER_LAYER
+
+
+def test_too_many_villages_are_totalled_per_township(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"village_code": "411121102201", "x": 113.6, "y": 33.5, "n": 3, "monitored": 1,
+             "at_risk": 2},
+            {"village_code": "411121102202", "x": 113.7, "y": 33.6, "n": 1, "monitored": 0,
+             "at_risk": 0}]
+    names = Names({"411121102": "北舞渡镇"}, {"411121102201": "沙河湾村"},
+                  {"411121102201": "411121102", "411121102202": "411121102"})
+    assert len(mapview.totals_collection(rows, 4, names, "zh")["features"]) == 2
+    monkeypatch.setattr(mapview, "VILLAGE_TOTALS_LIMIT", 1)
+    data = mapview.totals_collection(rows, 4, names, "zh")
+    [feature] = data["features"]
+    assert feature["properties"]["n"] == "北舞渡镇" and feature["properties"]["c"] == 4
+    assert feature["geometry"]["coordinates"] == pytest.approx([113.625, 33.525])
