@@ -104,6 +104,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "search": {"zh": "搜索名称或原因", "en": "Search name or reason"},
     "queue_unavailable": {"zh": "优先排序模块暂不可用：{message}",
                           "en": "The ranking is not available: {message}"},
+    "cannot_rank": {"zh": "无法排序的设施（{n} 处）", "en": "Assets that cannot be ranked ({n})"},
+    "col_problem": {"zh": "原因", "en": "Why"},
     "col_rank": {"zh": "序号", "en": "Rank"},
     "col_layer": {"zh": "图层", "en": "Layer"},
     "col_id": {"zh": "编号", "en": "ID"},

@@ -168,6 +168,18 @@ def queue_frame(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataF
     return data.rename(columns={c: t(f"col_{c}", lang) for c in QUEUE_COLUMNS})
 
 
+def cannot_rank_frame(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    """Assets the ranking could not place (no geometry, no village link), with the reason."""
+    reason_key = next((k for k in ("reason", "problem", "why") if rows and k in rows[0]), None)
+    return pd.DataFrame({
+        t("col_layer", lang): [_layer_label(r.get("layer"), lang) for r in rows],
+        t("col_code", lang): [r.get("code", "") for r in rows],
+        t("col_name", lang): [r.get("name", "") for r in rows],
+        t("col_township", lang): [r.get("township", "") for r in rows],
+        t("col_problem", lang): [r.get(reason_key, "") if reason_key else "" for r in rows],
+    })
+
+
 def _layer_label(name: object, lang: str) -> str:
     try:
         return REGISTRY.get(str(name)).label(lang)

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.settings import get_settings
-from layers import mapview
+from layers import REGISTRY, mapview
 from pages import common
 
 language = common.lang()
@@ -22,8 +22,8 @@ if households and households.get("aggregated"):
     st.info(common.tr("map_aggregated", n=households["total"]))
 for name, shown in collections.items():
     if name != "households" and shown.get("total", 0) > len(shown["features"]):
-        st.warning(common.tr("map_capped", layer=name, shown=len(shown["features"]),
-                             total=shown["total"]))
+        st.warning(common.tr("map_capped", layer=REGISTRY.get(name).label(language),
+                             shown=len(shown["features"]), total=shown["total"]))
 
 left, right = st.columns([4, 1])
 with left:

@@ -33,3 +33,8 @@ left.download_button(common.tr("download_xlsx"), tables.xlsx_bytes(frame, "ä¿®å¤
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 right.download_button(common.tr("download_csv"), tables.csv_bytes(frame),
                       file_name="repair_queue.csv", mime="text/csv", key="dl_csv")
+
+cannot = data.get("cannot_rank") or []
+if cannot:
+    with st.expander(common.tr("cannot_rank", n=len(cannot))):
+        st.dataframe(tables.cannot_rank_frame(cannot, language), hide_index=True, width="stretch")
