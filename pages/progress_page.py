@@ -7,6 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from layers import tables
+from layers.mapview import STATUS_COLORS
+from layers.vocab import STATUS
 from pages import common
 
 language = common.lang()
@@ -20,8 +22,9 @@ frames = common.progress(url, filters.key(), language, as_of)
 st.markdown(f"#### {common.tr('by_status_layer')}")
 by_status = frames["by_status"]
 st.dataframe(by_status, width="stretch")
-status_columns = [c for c in by_status.columns if c in set(by_status.columns[:-2])]
-st.bar_chart(by_status[status_columns], horizontal=True, stack=True)
+status_columns = list(by_status.columns[: len(STATUS.codes)])  # one column per status, in order
+st.bar_chart(by_status[status_columns], horizontal=True, stack=True,
+             color=[STATUS_COLORS[c] for c in STATUS.codes])
 
 st.markdown(f"#### {common.tr('by_township')}")
 by_town = frames["by_township"]

@@ -223,3 +223,19 @@ def test_village_totals_are_counted_in_the_database(app_database_url: str,
     engine.dispose()
     assert totals["aggregated"] is True and totals["total"] == 3
     assert sorted(f["properties"]["c"] for f in totals["features"]) == [1, 2]
+
+
+def test_development_mode_turns_error_details_on(app_database_url: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit import config
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
+    monkeypatch.setenv("TRACKER_DEV", "1")
+    before = config.get_option("client.showErrorDetails")
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert config.get_option("client.showErrorDetails") == "full"
+    finally:
+        config.set_option("client.showErrorDetails", before)
