@@ -1,7 +1,9 @@
 """Export the tracker's layers: the CLI (``tracker export``) and the export page call this.
 
 Reads features with ``layers.store.read_layer`` (the same filters the map uses: layers, statuses,
-townships, villages) and hands them to the generic writers in ``geo.export``.
+townships, villages, and optionally the exact feature ids the map shows, which carry the filters
+computed from the ranking: 重点/一般, 应急/长远, monitored households) and hands them to the
+generic writers in ``geo.export``.
 
 Pages build an :class:`ExportRequest` and call :func:`export_bytes` for a download button
 (``st.download_button(data=..., file_name=...)``); the CLI calls :func:`export_to_file`.
@@ -10,8 +12,8 @@ Filters take Chinese labels or stored codes; a township by name or code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,6 +39,7 @@ class ExportFilter:
     statuses: tuple[str, ...] = ()
     townships: tuple[str, ...] = ()
     villages: tuple[str, ...] = ()
+    ids: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # layer → the only ids wanted
 
 
 def parse_layers(values: str | Sequence[str] | None) -> list[Layer]:
@@ -55,9 +58,12 @@ def parse_layers(values: str | Sequence[str] | None) -> list[Layer]:
 def resolve_filter(bind: Bind, layers: Sequence[Layer], *,
                    statuses: str | Sequence[str] | None = None,
                    townships: str | Sequence[str] | None = None,
-                   villages: str | Sequence[str] | None = None) -> ExportFilter:
+                   villages: str | Sequence[str] | None = None,
+                   ids: Mapping[str, Sequence[int]] | None = None) -> ExportFilter:
     """Labels or codes → codes; an unknown value is an error listing the choices."""
     conn = _conn(bind)
+    # a layer name or label → its name; an unknown layer is an error listing the layers
+    id_sets = {REGISTRY.get(name).name: tuple(int(i) for i in wanted) for name, wanted in (ids or {}).items()}
     status_codes = tuple(STATUS.codes_for(_items(statuses)))
     if status_codes and not any(layer.repairable for layer in layers):
         names = ", ".join(layer.name for layer in layers)
@@ -69,6 +75,7 @@ def resolve_filter(bind: Bind, layers: Sequence[Layer], *,
         statuses=status_codes,
         townships=tuple(township_codes(conn, town_items)) if town_items else (),
         villages=tuple(village_codes(conn, village_items)) if village_items else (),
+        ids=id_sets,
     )
 
 
@@ -84,6 +91,9 @@ def describe_filter(bind: Bind, chosen: ExportFilter) -> str:
         parts.append(f"乡镇 township: {towns}")
     if chosen.villages:
         parts.append(f"行政村 village: {', '.join(chosen.villages)}")
+    if chosen.ids:
+        counts = ", ".join(f"{REGISTRY.get(n).zh} {n} {len(i)}" for n, i in chosen.ids.items())
+        parts.append(f"地图当前显示的要素 the features the map showed: {counts}")
     return "; ".join(parts) or "无 none (全部要素 all features)"
 
 
@@ -99,6 +109,7 @@ def collect(bind: Bind, layers: Sequence[Layer], chosen: ExportFilter,
             townships=list(chosen.townships) or None,
             villages=list(chosen.villages) or None,
             include_private=include_private,
+            ids=chosen.ids.get(layer.name),  # a layer without an entry is not limited by id
         )
         out.append(LayerData(layer.name, layer.zh, layer.en, layer.fields, frame))
     return out
@@ -117,6 +128,9 @@ class ExportRequest:
     encoding: str = "UTF-8"
     include_private: bool = False
     user: str | None = None  # None: the TRACKER_USER / login name
+    # layer name → the only feature ids to export (e.g. the set the map shows after the ranking's
+    # tier filters); layers missing from the mapping are not limited by id; None: no id filter
+    ids: Mapping[str, Sequence[int]] | None = None
 
 
 def prepare(bind: Bind, request: ExportRequest) -> tuple[list[LayerData], ExportOptions]:
@@ -126,7 +140,8 @@ def prepare(bind: Bind, request: ExportRequest) -> tuple[list[LayerData], Export
     encoding = geo_export.parse_encoding(request.encoding)
     epsg = geo_export.parse_crs(request.crs, fmt)
     chosen = resolve_filter(bind, chosen_layers, statuses=request.statuses,
-                            townships=request.townships, villages=request.villages)
+                            townships=request.townships, villages=request.villages,
+                            ids=request.ids)
     options = ExportOptions(
         fmt=fmt, epsg=epsg, encoding=encoding, include_private=request.include_private,
         filter_text=describe_filter(bind, chosen), user=request.user or get_settings().user,

@@ -47,8 +47,12 @@ def read_layer(
     bbox: BBox | None = None,
     include_private: bool = False,
     limit: int | None = None,
+    ids: Sequence[int] | None = None,
 ) -> gpd.GeoDataFrame:
-    """The features of one layer that pass every given filter (None = no filter)."""
+    """The features of one layer that pass every given filter (None = no filter).
+
+    ``ids``: only these feature ids (an empty list gives no feature), e.g. the set the map shows.
+    """
     spec = _layer(layer)
     table = spec.table
     fields = spec.fields if include_private else spec.public_fields()
@@ -57,6 +61,9 @@ def read_layer(
     conn = _conn(bind)
     for condition in _conditions(conn, spec, statuses, townships, villages, bbox):
         query = query.where(condition)
+    if ids is not None:  # one array parameter, not one bind per id: the list may be long
+        wanted = sa.bindparam("ids", [int(i) for i in ids], type_=sa.dialects.postgresql.ARRAY(sa.BigInteger))
+        query = query.where(table.c.id == sa.any_(wanted))
     query = query.order_by(table.c.id)
     if limit is not None:
         query = query.limit(limit)

@@ -30,20 +30,27 @@ encoding = st.selectbox(common.tr("export_encoding"), list(ENCODINGS), key="ex_e
                         disabled=fmt != "shp")
 current = st.checkbox(common.tr("export_current"), key="ex_current")
 
-if current:
-    layers = [n for n in (filters.layers or [la.name for la in REGISTRY.repairable()]
-                          + ["households"])]
+
+def shown_request() -> ExportRequest:
+    """What the map shows now: every sidebar filter, including those the ranking computes."""
+    layers = list(filters.layers) or [la.name for la in REGISTRY.repairable()] + ["households"]
     if layer != "all":
         layers = [layer]
-    request = ExportRequest(layers=layers, statuses=list(filters.statuses) or None,
-                            townships=list(filters.townships) or None,
-                            villages=list(filters.villages) or None, fmt=fmt,
-                            crs=None if fmt == "geojson" else epsg, encoding=encoding)
-else:
-    request = ExportRequest(layers=None if layer == "all" else [layer], fmt=fmt,
-                            crs=None if fmt == "geojson" else epsg, encoding=encoding)
+    # 重点/一般, 应急/长远 and "monitored only" are no column to filter on: they come from the
+    # ranked queue, so take the ids of the same cached selection the map and the list show
+    # (a repairable layer the map does not show gets no id, hence no feature)
+    shown: dict[str, list[int]] = common.selection(url, filters.key(), language)["ids"]
+    ids = {name: shown.get(name, []) for name in layers if REGISTRY.get(name).repairable}
+    return ExportRequest(layers=layers, statuses=list(filters.statuses) or None,
+                         townships=list(filters.townships) or None,
+                         villages=list(filters.villages) or None, fmt=fmt,
+                         crs=None if fmt == "geojson" else epsg, encoding=encoding, ids=ids)
+
 
 if st.button(common.tr("export_prepare"), key="ex_prepare", type="primary"):
+    request = shown_request() if current else ExportRequest(
+        layers=None if layer == "all" else [layer], fmt=fmt,
+        crs=None if fmt == "geojson" else epsg, encoding=encoding)
     with get_engine(url).connect() as conn:
         filename, payload, summary = export_bytes(conn, request)
     st.session_state["export_file"] = (filename, payload, summary.total)

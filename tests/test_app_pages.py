@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from layers import REGISTRY
 from layers.store import set_status
 from tests.app_fixtures import (
     ID_NUMBER,
@@ -239,3 +240,38 @@ def test_development_mode_turns_error_details_on(app_database_url: str,
         assert config.get_option("client.showErrorDetails") == "full"
     finally:
         config.set_option("client.showErrorDetails", before)
+
+
+def test_export_what_the_map_shows_honours_the_tier_filter(app: AppTest, app_database_url: str,
+                                                           tmp_path: Path) -> None:
+    import pyogrio
+
+    from layers import tables
+    from layers.mapview import MapFilter
+
+    app.run()
+    app.sidebar.multiselect(key="f_importance").set_value(["重点"]).run()
+    app.switch_page("pages/export_page.py").run()
+    no_errors(app)
+    app.selectbox(key="ex_format").set_value("gpkg").run()
+    app.checkbox(key="ex_current").check().run()
+    app.button(key="ex_prepare").click().run()
+    no_errors(app)
+    filename, payload, total = app.session_state["export_file"]
+    path = tmp_path / filename
+    path.write_bytes(payload)
+    exported = {name: sorted(int(i) for i in pyogrio.read_dataframe(path, layer=name)["要素ID"])
+                for name, _ in pyogrio.list_layers(path) if name in REGISTRY.names}
+
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:  # what the map shows under the same filter, and unfiltered
+        shown = tables.select(conn, MapFilter(importance=("重点",)))
+        every = tables.select(conn, MapFilter())
+    engine.dispose()
+    expected = {name: sorted(ids) for name, ids in shown.ids().items() if ids}
+    assert shown.households is not None
+    expected["households"] = sorted(int(i) for i in shown.households["id"])
+    assert exported == expected
+    assert total == sum(len(ids) for ids in expected.values())
+    # the tier filter really narrowed the export: the 一般 road is on the unfiltered map only
+    assert len(expected["roads"]) < len(every.ids()["roads"])

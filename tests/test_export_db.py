@@ -6,6 +6,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import fiona
 import pyogrio
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from geo import cli
 from geo.errors import UnknownChoiceError, ValidationError
 from geo.export import EmptyExportError
+from layers import REGISTRY
 from layers.export import ExportRequest, export_bytes, export_to_file
-from tests.samples import insert_samples
+from tests.samples import insert_samples, sample_rows
 from tests.test_export_readback import check_shapefile, ogr_values, unzip
 
 pytestmark = pytest.mark.postgis
@@ -170,3 +172,33 @@ def test_what_the_map_shows_layers_statuses_townships_villages(db: Session, tmp_
     with pytest.raises(EmptyExportError):
         export_to_file(db, ExportRequest(layers=["roads", "water_works"], statuses=["已验收"],
                                          villages=["沙河湾村"]), tmp_path / "none.zip")
+
+
+def test_ids_export_exactly_those_features(db: Session, tmp_path: Path) -> None:
+    objects = insert_samples(db)
+    road = sample_rows()["roads"]
+    extra = []
+    for code, name in (("X012-002", "沙河湾村道"), ("X012-003", "澧河堤顶路")):
+        obj: Any = REGISTRY.get("roads").model(**{**road, "code": code, "name": name})
+        db.add(obj)
+        db.flush()
+        extra.append(obj.id)
+    # the map shows two of the three roads (say after a 重点 filter) and the water plant
+    ids = {"roads": [objects["roads"].id, extra[1]], "water_works": [objects["water_works"].id]}
+    request = ExportRequest(layers=["roads", "water_works", "households"], ids=ids, fmt="gpkg")
+    summary = export_to_file(db, request, tmp_path / "map.gpkg")
+    assert summary.counts == {"roads": 2, "water_works": 1, "households": 1}  # households: no entry
+    roads = pyogrio.read_dataframe(tmp_path / "map.gpkg", layer="roads")
+    assert sorted(roads["名称"]) == sorted([BRIDGE, "澧河堤顶路"])
+    # ids combine with the other filters, and an empty list means no feature of that layer
+    request = ExportRequest(layers=["roads", "water_works"], statuses=["未开工"],
+                            ids={"roads": [extra[0]], "water_works": []})
+    name, data, summary = export_bytes(db, request)
+    assert summary.counts == {"roads": 1}
+    unzip(data, tmp_path / "zip")
+    back = pyogrio.read_dataframe(tmp_path / "zip" / "roads.shp")
+    assert back["name"].tolist() == ["沙河湾村道"]
+    readme = (tmp_path / "zip" / "README.txt").read_text(encoding="utf-8-sig")
+    assert "地图当前显示的要素" in readme and "水毁公路 roads 1" in readme
+    with pytest.raises(UnknownChoiceError):
+        export_bytes(db, ExportRequest(layers="roads", ids={"bridges": [1]}))

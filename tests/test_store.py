@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import shapely
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import StaleEditError, UnknownChoiceError, ValidationError
 from layers import REGISTRY, store
-from tests.samples import TOWNSHIP, VILLAGE, insert_samples
+from tests.samples import TOWNSHIP, VILLAGE, insert_samples, sample_rows
 
 pytestmark = pytest.mark.postgis
 
@@ -84,3 +85,21 @@ def test_choices(db: Session) -> None:
     insert_samples(db, only=set())
     assert store.township_choices(db) == [(TOWNSHIP, "北舞渡镇")]
     assert store.village_choices(db, "北舞渡镇") == [(VILLAGE, "沙河湾村", TOWNSHIP)]
+
+
+def test_ids_filter_keeps_exactly_those_features_with_the_other_filters(db: Session) -> None:
+    road = insert_samples(db, only={"roads"})["roads"]
+    rows = sample_rows()["roads"]
+    others = []
+    for code, status in (("X012-002", "not_started"), ("X012-003", "done")):
+        obj: Any = REGISTRY.get("roads").model(**{**rows, "code": code, "status": status})
+        db.add(obj)
+        db.flush()
+        others.append(obj.id)
+    wanted = [others[1], road.id]
+    assert store.read_layer(db, "roads", ids=wanted)["id"].tolist() == sorted(wanted)
+    # combined with the status filter: the intersection
+    assert store.read_layer(db, "roads", ids=wanted, statuses=["done"])["id"].tolist() == [others[1]]
+    assert store.read_layer(db, "roads", ids=[])["id"].tolist() == []  # empty: nothing, not all
+    assert len(store.read_layer(db, "roads", ids=None)) == 3
+    assert store.read_layer(db, "roads", ids=[max(others) + 1000]).empty
