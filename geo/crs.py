@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
+import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 
 STORAGE_EPSG = 4490  # CGCS2000 geographic
@@ -130,3 +133,24 @@ def gcj02_to_wgs84(lon: float, lat: float, *, tolerance_deg: float = 1e-9) -> tu
         if abs(dlon) < tolerance_deg and abs(dlat) < tolerance_deg:
             break
     return wlon, wlat
+
+
+# --- vectorised transforms (numpy arrays of coordinates, shapely geometries or arrays of them) ----
+
+def project_xy(
+    x: np.ndarray, y: np.ndarray, src: int = STORAGE_EPSG, dst: int = METRIC_EPSG
+) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of x (lon) and y (lat) from ``src`` to ``dst``; default CGCS2000 → county GK metres."""
+    px, py = transformer(src, dst).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(px, dtype=float), np.asarray(py, dtype=float)
+
+
+def project_geoms(geoms: Any, src: int = STORAGE_EPSG, dst: int = METRIC_EPSG) -> Any:
+    """A geometry or an array of geometries from ``src`` to ``dst``, every coordinate in one call."""
+    tr = transformer(src, dst)
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        px, py = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([px, py])
+
+    return shapely.transform(geoms, apply)

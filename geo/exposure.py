@@ -24,8 +24,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import METRIC_EPSG, STORAGE_EPSG, transformer
-
 NO_GEOMETRY = "无几何位置，无法判断影响范围 (no geometry)"
 NO_VILLAGE = "未关联任何行政村，无法判断影响范围 (no link to any village)"
 
@@ -103,19 +101,6 @@ def has_geometry(geom: object) -> bool:
     return isinstance(geom, shapely.Geometry) and not shapely.is_empty(geom)
 
 
-def to_metric_xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    x, y = transformer(STORAGE_EPSG, METRIC_EPSG).transform(lon, lat)
-    return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-
-
-def to_metric_geoms(geoms: np.ndarray) -> np.ndarray:
-    tr = transformer(STORAGE_EPSG, METRIC_EPSG)
-
-    def project(xy: np.ndarray) -> np.ndarray:
-        x, y = tr.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return np.asarray(shapely.transform(geoms, project))
 
 
 # --- served, feeder, beneficiaries -------------------------------------------------------------

@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.crs import project_geoms, project_xy
 from geo.exposure import (
     NO_GEOMETRY,
     Exposure,
     People,
     has_geometry,
-    to_metric_geoms,
-    to_metric_xy,
     unrankable,
 )
 
@@ -80,7 +79,7 @@ class Network:
         n = len(parts)
         status = roads["status"].to_numpy()[edge_row]
         passable = np.array([s not in settings.impassable for s in status], dtype=bool)
-        node_xy = to_metric_xy(keys[:, 0], keys[:, 1]) if len(keys) else np.empty((0, 2))
+        node_xy = np.column_stack(project_xy(keys[:, 0], keys[:, 1])) if len(keys) else np.empty((0, 2))
         tree = shapely.STRtree(np.asarray(shapely.points(node_xy))) if len(keys) else shapely.STRtree([])
         return cls(node_xy, inverse[:n], inverse[n:], edge_row, passable, tree)
 
@@ -90,7 +89,7 @@ class Network:
         good = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
         if len(good) == 0 or len(self.node_xy) == 0:
             return out
-        points = shapely.points(to_metric_xy(lon[good], lat[good]))
+        points = shapely.points(np.column_stack(project_xy(lon[good], lat[good])))
         found = self.tree.query_nearest(points, max_distance=max_m, all_matches=False)
         out[good[found[0]]] = found[1]
         return out
@@ -220,8 +219,8 @@ def _nearby(roads: pd.DataFrame, people: People, rows: list[int],
         return {}
     lon, lat = hh["lon"].to_numpy(float), hh["lat"].to_numpy(float)
     good = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    tree = shapely.STRtree(np.asarray(shapely.points(to_metric_xy(lon[good], lat[good]))))
-    lines = to_metric_geoms(roads["geom"].to_numpy()[rows])
+    tree = shapely.STRtree(np.asarray(shapely.points(np.column_stack(project_xy(lon[good], lat[good])))))
+    lines = np.asarray(project_geoms(roads["geom"].to_numpy()[rows]))
     pairs = tree.query(lines, predicate="dwithin", distance=distance_m)
     out: dict[int, np.ndarray] = {}
     if pairs.shape[1] == 0:

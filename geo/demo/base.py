@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from geo.crs import METRIC_EPSG, STORAGE_EPSG, transformer
+from geo.crs import project_geoms
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 OUTLINE_FILE = DATA_DIR / "wuyang_county.geojson"
@@ -87,7 +87,7 @@ def outline_lonlat() -> shapely.Polygon:
 
 @cache
 def outline_metric() -> shapely.Polygon:
-    geom = to_metric(outline_lonlat())
+    geom = project_geoms(outline_lonlat())
     assert isinstance(geom, shapely.Polygon)
     return geom
 
@@ -107,25 +107,6 @@ def township_rows() -> tuple[TownshipRow, ...]:
     return tuple(rows)
 
 
-def to_metric(geom: shapely.Geometry) -> shapely.Geometry:
-    t = transformer(STORAGE_EPSG, METRIC_EPSG)
-    return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
-
-
-def xy_to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = transformer(STORAGE_EPSG, METRIC_EPSG).transform(lon, lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-
-
-def to_lonlat(geoms: np.ndarray) -> np.ndarray:
-    """Metric geometries (an array) → CGCS2000 lon/lat, vectorised over all coordinates."""
-    t = transformer(METRIC_EPSG, STORAGE_EPSG)
-
-    def apply(c: np.ndarray) -> np.ndarray:
-        lon, lat = t.transform(c[:, 0], c[:, 1])
-        return np.column_stack([lon, lat])
-
-    return np.asarray(shapely.transform(geoms, apply))
 
 
 def points_inside(poly: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:

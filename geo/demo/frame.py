@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 from shapely.ops import nearest_points
 
+from geo.crs import project_xy
 from geo.demo.base import (
     TownshipRow,
     as_multi,
@@ -15,7 +16,6 @@ from geo.demo.base import (
     points_inside,
     sample_in,
     township_rows,
-    xy_to_metric,
 )
 from geo.demo.names import village_names
 
@@ -63,7 +63,7 @@ def build_frame(rng: np.random.Generator) -> Frame:
 
 def _seats(county: shapely.Polygon, rows: list[TownshipRow]) -> np.ndarray:
     """Seat coordinates in metres; a seat outside (or on the edge of) the outline moves inside."""
-    x, y = xy_to_metric(np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
+    x, y = project_xy(np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
     inner = county.buffer(-SEAT_MARGIN_M)
     inside = points_inside(inner, x, y)
     for i in np.flatnonzero(~inside):

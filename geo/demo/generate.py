@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import METRIC_EPSG, STORAGE_EPSG, transformer
+from geo.crs import METRIC_EPSG, STORAGE_EPSG, project_geoms, project_xy
 from geo.demo.base import (
     COUNTY_NAME,
     DEFAULT_SEED,
@@ -21,7 +21,6 @@ from geo.demo.base import (
     stream,
     tile_adcode,
     tile_suffix,
-    to_lonlat,
 )
 from geo.demo.hazard import FLOOD_SOURCE, OBSERVED_ON, flood_rows
 from geo.demo.people import households
@@ -57,10 +56,9 @@ def _assemble(parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]]) -> gpd.Ge
     df = pd.concat([p[0] for p in parts], ignore_index=True)
     for col in parts[0][1]:
         geoms = np.concatenate([p[1][col] for p in parts])
-        df[col] = gpd.GeoSeries(repair(to_lonlat(geoms)), crs=STORAGE_EPSG)
+        df[col] = gpd.GeoSeries(repair(project_geoms(geoms, METRIC_EPSG, STORAGE_EPSG)), crs=STORAGE_EPSG)
     if "seat_x" in df:
-        lon, lat = transformer(METRIC_EPSG, STORAGE_EPSG).transform(
-            df.pop("seat_x").to_numpy(), df.pop("seat_y").to_numpy())
+        lon, lat = project_xy(df.pop("seat_x").to_numpy(), df.pop("seat_y").to_numpy(), METRIC_EPSG, STORAGE_EPSG)
         df["seat_lon"] = np.round(lon, 6)
         df["seat_lat"] = np.round(lat, 6)
         df = df[["code", "name", "kind", "seat_lon", "seat_lat", "geom"]]

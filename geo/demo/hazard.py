@@ -16,7 +16,8 @@ import numpy as np
 import shapely
 import shapely.affinity
 
-from geo.demo.base import as_multi, points_inside, to_metric
+from geo.crs import project_geoms
+from geo.demo.base import as_multi, points_inside
 
 RIVERS_LONLAT: dict[str, list[tuple[float, float]]] = {
     "沙河": [(113.40, 33.715), (113.50, 33.702), (113.58, 33.692), (113.64, 33.680),
@@ -63,7 +64,7 @@ class Hazard:
 
 def build_hazard(county: shapely.Polygon, rng: np.random.Generator) -> Hazard:
     rivers = {
-        name: _smooth(to_metric(shapely.LineString(pts)))
+        name: _smooth(project_geoms(shapely.LineString(pts)))
         for name, pts in RIVERS_LONLAT.items()
     }
     minx, _, maxx, _ = county.bounds
@@ -105,7 +106,7 @@ def _smooth(line: shapely.Geometry, rounds: int = 3) -> shapely.LineString:
 
 
 def _lowland() -> shapely.Geometry:
-    centre = to_metric(shapely.Point(*LOWLAND_CENTRE))
+    centre = project_geoms(shapely.Point(*LOWLAND_CENTRE))
     circle = shapely.Point(shapely.get_x(centre), shapely.get_y(centre)).buffer(1.0, quad_segs=32)
     ellipse = shapely.affinity.scale(circle, LOWLAND_AXES_M[0], LOWLAND_AXES_M[1])
     return shapely.affinity.rotate(ellipse, 4.0)
