@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import branca.element
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -51,10 +52,17 @@ VENDOR_CSS: list[tuple[str, str]] = [
 ]
 
 # --- map geometry and limits -----------------------------------------------------------
-COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县
+COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县, when the county outline is missing
 COUNTY_ZOOM = 10
 TOWNSHIP_ZOOM = 12
 VILLAGE_ZOOM = 14
+# The view is fitted to the filtered area in Python (st_folium moves the map to a new centre and
+# zoom without rebuilding it), so it needs the map's size: the page draws it 620 px high, and in
+# the wide layout's 4:1 column it is 700-900 px wide on a 1280-1920 px screen.
+MAP_SIZE_PX = (720, 620)  # width, height assumed for fitting
+FIT_PADDING_PX = 16
+ZOOM_SNAP = 0.25  # fractional zoom, so a fitted area fills the frame (whole steps lose ~half)
+MAX_FIT_ZOOM = 16.0
 MAX_FEATURES = 3000  # asset features on one map, shared by the layers (open work first)
 MIN_PER_LAYER = 50  # every layer keeps at least this many when the budget is shared
 HOUSEHOLD_DETAIL_LIMIT = 2500  # above this, households are drawn as village totals
@@ -75,9 +83,19 @@ STATUS_COLORS: dict[str, str] = {
 }
 UNDAMAGED_COLOR = "#b0b0b0"
 DEPTH_COLORS = {"lt05": "#c6dbef", "d05_1": "#9ecae1", "d1_2": "#4292c6", "gt2": "#08519c"}
-# households: fill by the number of open risk points
-RISK_COLORS = ((0, "#74c476"), (1, "#fd8d3c"), (2, "#e31a1c"))
-MONITORED_OUTLINE = "#54278f"
+# Households in purples, a hue no repair status uses, so a red road never reads as a household.
+# Each household: fill by the number of open risk points.
+RISK_COLORS = ((0, "#dadaeb"), (1, "#9e9ac8"), (2, "#54278f"))
+MONITORED_OUTLINE = "#252525"
+# Village (or township) totals: fill by the share of households with an open risk point.
+SHARE_COLORS = ((0.0, "#dadaeb"), (0.0001, "#bcbddc"), (0.10, "#807dba"), (0.30, "#54278f"))
+BUBBLE_MIN_PX = 3.0
+BUBBLE_MAX_PX = 14.0
+BUBBLE_OPACITY = 0.55
+HOUSEHOLD_RADIUS_PX = 3.5
+# Lines: undamaged assets are context, damaged ones the work.
+UNDAMAGED_WEIGHT = 1.2
+DAMAGED_WEIGHT = 3.5
 
 FRAME_LAYERS = ("county", "townships", "villages", "flood_extent")
 
@@ -232,6 +250,8 @@ def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
             color = layer.style.color
         props = {"fid": fid(layer.name, rec["id"]), "layer": layer.name, "color": color,
                  "tip": esc(tip)}
+        if layer.name in ("townships", "villages"):  # the map fits its view to the chosen ones
+            props["code"] = esc(rec.get("code"))
         feats.append(_feature(geom, props, simplify=True))
     return collection(feats, layer=layer.name, total=total)
 
@@ -369,6 +389,20 @@ def township_totals(rows: Iterable[Mapping[Any, Any]], names: Names) -> list[dic
     return list(sums.values())
 
 
+def bubble_radius(n: int, largest: int) -> float:
+    """Pixel radius of a totals circle: area ∝ households (radius ∝ √n), the largest at
+    ``BUBBLE_MAX_PX``, none below ``BUBBLE_MIN_PX`` so a small village stays visible."""
+    if n <= 0 or largest <= 0:
+        return BUBBLE_MIN_PX
+    radius = BUBBLE_MAX_PX * math.sqrt(min(n, largest) / largest)
+    return round(max(BUBBLE_MIN_PX, radius), 1)
+
+
+def share_color(share: float) -> str:
+    """Fill of a totals circle by the share of its households with an open risk point."""
+    return next(color for limit, color in reversed(SHARE_COLORS) if share >= limit)
+
+
 def totals_collection(rows: Iterable[Mapping[Any, Any]], total: int, names: Names,
                       lang: str) -> dict[str, Any]:
     """Circles from rows of village_code, x, y, n, monitored, at_risk (per township when the
@@ -376,16 +410,16 @@ def totals_collection(rows: Iterable[Mapping[Any, Any]], total: int, names: Name
     rows = list(rows)
     if len(rows) > VILLAGE_TOTALS_LIMIT:
         rows = township_totals(rows, names)
+    largest = max((int(row["n"]) for row in rows), default=0)
     feats = []
     for row in rows:
         code = row["village_code"]
         village = row.get("name") or names.village(code) or str(code)
         n, m = int(row["n"]), int(row["monitored"])
-        share = row["at_risk"] / n if n else 0
-        fill = RISK_COLORS[2][1] if share >= 0.5 else RISK_COLORS[1][1] if share else RISK_COLORS[0][1]
+        fill = share_color(row["at_risk"] / n if n else 0.0)
         props = {
             "fid": f"village_totals:{code}", "layer": "village_totals", "color": fill,
-            "fill": fill, "radius": round(4 + 2.5 * math.sqrt(n), 1),
+            "fill": fill, "radius": bubble_radius(n, largest),
             "tip": esc(t("village_total", lang, village=village, n=n, m=m)),
             "n": esc(village), "c": n, "m": m,
         }
@@ -396,25 +430,55 @@ def totals_collection(rows: Iterable[Mapping[Any, Any]], total: int, names: Name
 
 # --- folium objects ---------------------------------------------------------------------
 def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet style of one feature: the work stands out, the context recedes."""
     props = feature["properties"]
     layer = props.get("layer", "")
-    if layer in REGISTRY.names:
-        st = REGISTRY.get(layer).style
+    if layer == "village_totals":
+        return {"color": "#ffffff", "weight": 0.8, "opacity": 0.9, "fillColor": props.get("fill"),
+                "fillOpacity": BUBBLE_OPACITY, "radius": props.get("radius", BUBBLE_MIN_PX)}
+    if layer not in REGISTRY.names:
+        return {"color": props.get("color"), "fillColor": props.get("fill"), "fillOpacity": 0.7,
+                "weight": 1, "radius": props.get("radius", 6)}
+    spec = REGISTRY.get(layer)
+    if layer in FRAME_LAYERS:
+        return _frame_style(layer, props)
+    if layer == "households":
+        monitored = props.get("color") == MONITORED_OUTLINE
+        return {"color": props.get("color"), "weight": 1.5 if monitored else 0.5, "opacity": 0.9,
+                "fillColor": props.get("fill"), "fillOpacity": 0.85,
+                "radius": HOUSEHOLD_RADIUS_PX}
+    damaged = bool(props.get("status"))
+    geometry = (feature.get("geometry") or {}).get("type", "")
+    if "LineString" in geometry:  # roads, power lines, pipelines: the line itself shows status
         style: dict[str, Any] = {
-            "color": props.get("color", st.color), "weight": st.weight,
-            "fillColor": props.get("fill", props.get("color", st.color)),
-            "fillOpacity": st.fill_opacity if st.kind == "polygon" else 0.85,
-            "opacity": 0.9,
+            "color": props.get("fill", props.get("color", spec.style.color)),
+            "weight": DAMAGED_WEIGHT if damaged else UNDAMAGED_WEIGHT,
+            "opacity": 0.95 if damaged else 0.6,
         }
-        if st.dash:
-            style["dashArray"] = st.dash
-        if layer == "flood_extent":
-            style["weight"] = 0
-        if st.kind == "point" or layer == "households":
-            style["radius"] = st.radius
+        if spec.style.dash and damaged:
+            style["dashArray"] = spec.style.dash
         return style
-    return {"color": props.get("color"), "fillColor": props.get("fill"), "fillOpacity": 0.7,
-            "weight": 1, "radius": props.get("radius", 6)}
+    # facilities: a ring in the layer's colour, filled with the status colour
+    if not damaged:  # an intact school or clinic is context: a small faint ring
+        return {"color": props.get("color", spec.style.color), "weight": 0.8, "opacity": 0.55,
+                "fillColor": UNDAMAGED_COLOR, "fillOpacity": 0.3, "radius": 3}
+    return {"color": props.get("color", spec.style.color), "weight": 2.5, "opacity": 1.0,
+            "fillColor": props.get("fill", UNDAMAGED_COLOR), "fillOpacity": 0.95,
+            "radius": spec.style.radius + 1}
+
+
+def _frame_style(layer: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """County bold, townships dashed, villages faint, flood translucent blue by depth."""
+    spec = REGISTRY.get(layer).style
+    color = props.get("color", spec.color)
+    if layer == "flood_extent":
+        return {"color": color, "weight": 0, "fillColor": color, "fillOpacity": 0.3}
+    style: dict[str, Any] = {"color": color, "fillOpacity": 0.0, "fill": layer == "villages",
+                             "weight": {"county": 2.5, "townships": 1.6}.get(layer, 0.6),
+                             "opacity": 0.45 if layer == "villages" else 0.9}
+    if spec.dash:
+        style["dashArray"] = spec.dash
+    return style
 
 
 def geojson_layer(data: dict[str, Any], name: str, *, popup: bool = True,
@@ -475,12 +539,51 @@ def _tianditu(kind: str, key: str, overlay: bool) -> folium.TileLayer:
                             subdomains="01234567", max_zoom=18)
 
 
+LABEL_CLASS = "tracker-label"
+# Township names as map labels: plain dark text with a white halo, no tooltip box.
+LABEL_CSS = (f"<style>.{LABEL_CLASS}{{font-size:12px;font-weight:600;color:#333;"
+             "text-align:center;white-space:nowrap;pointer-events:none;"
+             "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}</style>")
+LABEL_BOX = (120, 16)  # px: wide enough for a township name, centred on its point
+
+
+def label_points(data: Mapping[str, Any]) -> list[tuple[tuple[float, float], str]]:
+    """(lat, lon) inside each polygon (never in a neighbour, unlike a centroid) and its
+    already-escaped tooltip text, for name labels."""
+    out = []
+    for feat in data.get("features", []):
+        point = shapely.geometry.shape(feat["geometry"]).point_on_surface()
+        out.append(((round(point.y, PRECISION), round(point.x, PRECISION)),
+                    str(feat["properties"].get("tip", ""))))
+    return out
+
+
+def name_labels(data: Mapping[str, Any], name: str) -> folium.FeatureGroup:
+    """Township names drawn on the map (the villages on top take the hover, so a tooltip
+    alone would never show them); not interactive, so clicks go through to the features."""
+    group = folium.FeatureGroup(name=name)
+    width, height = LABEL_BOX
+    for location, text in label_points(data):
+        icon = folium.DivIcon(html=f"<div>{text}</div>", icon_size=LABEL_BOX,
+                              icon_anchor=(width // 2, height // 2), class_name=LABEL_CLASS)
+        folium.Marker(location, icon=icon, interactive=False, keyboard=False).add_to(group)
+    return group
+
+
 def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str) -> folium.Map:
-    """The constant part of the map: background and the frame layers (boundaries, flood)."""
-    m = folium.Map(location=COUNTY_CENTER, zoom_start=COUNTY_ZOOM, tiles=None,
-                   prefer_canvas=True, control_scale=True)
+    """The constant part of the map: background and the frame layers (boundaries, flood).
+
+    It opens on the county outline; st_folium's centre/zoom then move it to the filtered area.
+    """
+    center, zoom = county_view(frames)
+    # Leaflet takes a fractional zoom (zoomSnap), though folium types zoom_start as int
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None,  # type: ignore[arg-type]
+                   prefer_canvas=True, control_scale=True, zoom_snap=ZOOM_SNAP)
     m.default_js = list(VENDOR_JS)
     m.default_css = list(VENDOR_CSS)
+    figure = m.get_root()
+    if isinstance(figure, branca.element.Figure):  # always, for a Map; narrows the type
+        figure.header.add_child(folium.Element(LABEL_CSS))
     for tile in tile_layers(settings):
         tile.add_to(m)
     for name in ("flood_extent", "county", "townships", "villages"):
@@ -490,13 +593,22 @@ def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str
         layer = REGISTRY.get(name)
         interactive = name in ("villages", "flood_extent")
         geojson_layer(data, layer.label(lang), popup=False, interactive=interactive).add_to(m)
+    if frames.get("townships"):
+        name_labels(frames["townships"], t("township_names", lang)).add_to(m)
     return m
 
 
+def drawing_order() -> list[str]:
+    """Layers in the order they are drawn (later on top): households first, so the damaged
+    roads and facilities — the repairs the map is for — lie on top of them, not under them."""
+    names = [layer.name for layer in REGISTRY]
+    return ["households", *(name for name in names if name != "households")]
+
+
 def feature_groups(assets: Mapping[str, dict[str, Any]], lang: str) -> list[folium.FeatureGroup]:
-    """One feature group per filtered layer, in registry drawing order."""
+    """One feature group per filtered layer, in ``drawing_order`` (one canvas: added = on top)."""
     groups = []
-    for layer in REGISTRY:
+    for layer in map(REGISTRY.get, drawing_order()):
         data = assets.get(layer.name)
         if data is None:
             continue
@@ -526,41 +638,94 @@ def external_urls(*elements: Any) -> list[str]:
 
 
 # --- legend ---------------------------------------------------------------------------------
-def legend_items(lang: str) -> list[tuple[str, str, str]]:
-    """(label, colour, shape) rows for the legend beside the map."""
-    items = [(STATUS.label(code, lang), color, "line") for code, color in STATUS_COLORS.items()]
-    items.append((t("undamaged", lang), UNDAMAGED_COLOR, "line"))
+LegendItem = tuple[str, str, str]  # label, colour, shape (line/thin/dash/ring/dot/bubble/box/title)
+
+
+def legend_items(lang: str, households: str = "each") -> list[LegendItem]:
+    """(label, colour, shape) rows for the legend beside the map, matching ``_style``.
+
+    ``households`` says how the households layer is drawn: ``each`` (one dot per household),
+    ``totals`` (circles per village) or ``none`` (not shown)."""
+    items: list[LegendItem] = [(t("legend_repairs", lang), "", "title")]
+    items += [(STATUS.label(code, lang), color, "line") for code, color in STATUS_COLORS.items()]
+    items.append((t("undamaged", lang), UNDAMAGED_COLOR, "thin"))
+    items.append((t("legend_facilities", lang), "", "title"))
     for layer in REGISTRY.repairable():
         if layer.style.kind == "point":
             items.append((layer.label(lang), layer.style.color, "ring"))
-    items += [
-        (t("households_ok_legend", lang), RISK_COLORS[0][1], "dot"),
-        (t("households_at_risk_legend", lang), RISK_COLORS[2][1], "dot"),
-        (t("households_monitored_legend", lang), MONITORED_OUTLINE, "ring"),
-    ]
+    if households == "each":
+        items.append((REGISTRY.get("households").label(lang), "", "title"))
+        labels = ("households_ok_legend", "households_one_risk_legend",
+                  "households_at_risk_legend")
+        items += [(t(key, lang), color, "dot")
+                  for key, (_, color) in zip(labels, RISK_COLORS, strict=True)]
+        items.append((t("households_monitored_legend", lang), MONITORED_OUTLINE, "ring"))
+    elif households == "totals":
+        items.append((t("legend_totals", lang), "", "title"))
+        items += [(label, color, "bubble") for label, color in share_classes(lang)]
+    items.append((t("legend_frame", lang), "", "title"))
     flood = REGISTRY.get("flood_extent").field("depth_class").vocab
     for code, color in DEPTH_COLORS.items():
         items.append((f"{REGISTRY.get('flood_extent').label(lang)} "
                       f"{flood.label(code, lang) if flood else code}", color, "box"))
+    items += [(REGISTRY.get("county").label(lang), REGISTRY.get("county").style.color, "line"),
+              (REGISTRY.get("townships").label(lang), REGISTRY.get("townships").style.color,
+               "dash"),
+              (REGISTRY.get("villages").label(lang), REGISTRY.get("villages").style.color,
+               "thin")]
     return items
 
 
-def legend_html(lang: str) -> str:
+def share_classes(lang: str) -> list[tuple[str, str]]:
+    """Legend labels of ``SHARE_COLORS``: none, then percentage ranges of at-risk households."""
+    out = [(t("share_none", lang), SHARE_COLORS[0][1])]
+    limits = [limit for limit, _ in SHARE_COLORS[1:]]
+    for i, (limit, color) in enumerate(SHARE_COLORS[1:]):
+        upper = limits[i + 1] if i + 1 < len(limits) else None
+        low = f"{limit:.0%}" if limit >= 0.01 else ">0"
+        text = f"{low}–{upper:.0%}" if upper is not None else f"≥{limit:.0%}"
+        out.append((t("share_range", lang, range=text), color))
+    return out
+
+
+def _legend_mark(color: str, shape: str) -> str:
+    box = "display:inline-block;vertical-align:middle;"
+    if shape in ("line", "thin", "dash"):
+        height = {"line": 4, "thin": 1}.get(shape, 2)
+        border = f"border-top:2px dashed {color}" if shape == "dash" else f"background:{color}"
+        return f"<span style='{box}width:18px;height:{height}px;{border}'></span>"
+    if shape == "ring":
+        return (f"<span style='{box}width:10px;height:10px;border-radius:50%;"
+                f"border:2px solid {color}'></span>")
+    if shape == "dot":
+        return (f"<span style='{box}width:8px;height:8px;border-radius:50%;"
+                f"background:{color}'></span>")
+    if shape == "bubble":
+        return (f"<span style='{box}width:12px;height:12px;border-radius:50%;"
+                f"background:{color};opacity:{BUBBLE_OPACITY + 0.2:.2f};"
+                "border:1px solid #fff'></span>")
+    return f"<span style='{box}width:14px;height:10px;background:{color};opacity:0.7'></span>"
+
+
+def legend_html(lang: str, households: str = "each") -> str:
     """Static legend markup: only our own labels, no data values."""
     parts = []
-    for label, color, shape in legend_items(lang):
-        if shape == "line":
-            mark = f"<span style='display:inline-block;width:18px;height:4px;background:{color}'></span>"
-        elif shape == "ring":
-            mark = (f"<span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
-                    f"border:2px solid {color}'></span>")
-        elif shape == "dot":
-            mark = (f"<span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
-                    f"background:{color}'></span>")
+    for label, color, shape in legend_items(lang, households):
+        if shape == "title":
+            parts.append(f"<div style='font-size:0.8em;color:#666;margin-top:0.4em'>"
+                         f"{esc(label)}</div>")
         else:
-            mark = f"<span style='display:inline-block;width:14px;height:10px;background:{color}'></span>"
-        parts.append(f"<div style='font-size:0.85em'>{mark} {esc(label)}</div>")
+            parts.append(f"<div style='font-size:0.85em'>{_legend_mark(color, shape)} "
+                         f"{esc(label)}</div>")
     return "".join(parts)
+
+
+def households_mode(collections: Mapping[str, dict[str, Any]]) -> str:
+    """How the households layer is drawn, for the legend: each, totals or none."""
+    data = collections.get("households")
+    if data is None:
+        return "none"
+    return "totals" if data.get("aggregated") else "each"
 
 
 # --- clicks -------------------------------------------------------------------------------------
@@ -603,10 +768,74 @@ def nearest_feature(lon: float, lat: float, shown: Mapping[str, dict[str, Any]],
     return parse_fid(best[1]) if best else None
 
 
-def view_for(filters: MapFilter, names: Names,
-             seats: Mapping[str, tuple[float, float]]) -> tuple[tuple[float, float], int]:
-    """Centre (lat, lon) and zoom for the filtered area: the county, a township or a village."""
+Bounds = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+
+
+def _mercator_y(lat: float) -> float:
+    """Web Mercator y of a latitude, as a fraction of the world's height (0 = north edge)."""
+    rad = math.radians(max(min(lat, 85.0), -85.0))
+    return (1 - math.log(math.tan(math.pi / 4 + rad / 2)) / math.pi) / 2
+
+
+def fit_view(bounds: Bounds, size: tuple[int, int] = MAP_SIZE_PX,
+             padding: int = FIT_PADDING_PX) -> tuple[tuple[float, float], float]:
+    """Centre (lat, lon) and the largest zoom (a multiple of ``ZOOM_SNAP``) at which
+    ``bounds`` fit a ``size`` pixel map with ``padding`` on each side — Leaflet's fitBounds,
+    done here because st_folium moves a built map only by centre and zoom."""
+    west, south, east, north = bounds
+    top, bottom = _mercator_y(north), _mercator_y(south)
+    center = (round(_lat_of((top + bottom) / 2), PRECISION), round((west + east) / 2, PRECISION))
+    width, height = (max(side - 2 * padding, 1) for side in size)
+    fits = [MAX_FIT_ZOOM]
+    if east > west:
+        fits.append(math.log2(width / (256 * (east - west) / 360)))
+    if bottom > top:
+        fits.append(math.log2(height / (256 * (bottom - top))))
+    zoom = math.floor(min(fits) / ZOOM_SNAP) * ZOOM_SNAP
+    return center, max(zoom, 1.0)
+
+
+def _lat_of(mercator_y: float) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mercator_y))))
+
+
+def frame_bounds(frames: Mapping[str, dict[str, Any]], layer: str,
+                 codes: Iterable[str] | None = None) -> Bounds | None:
+    """Bounds of a frame layer's features (only those whose ``code`` is in ``codes``, if given);
+    None when there is nothing to fit."""
+    data = frames.get(layer)
+    if not data:
+        return None
+    wanted = None if codes is None else {esc(code) for code in codes}
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in data["features"]
+             if wanted is None or f["properties"].get("code") in wanted]
+    if not geoms:
+        return None
+    west, south, east, north = shapely.total_bounds(geoms)
+    return float(west), float(south), float(east), float(north)
+
+
+def county_view(frames: Mapping[str, dict[str, Any]]) -> tuple[tuple[float, float], float]:
+    """The whole county in the frame (the townships' extent when the outline is missing)."""
+    bounds = frame_bounds(frames, "county") or frame_bounds(frames, "townships")
+    return fit_view(bounds) if bounds else (COUNTY_CENTER, COUNTY_ZOOM)
+
+
+def view_for(filters: MapFilter, names: Names, seats: Mapping[str, tuple[float, float]],
+             frames: Mapping[str, dict[str, Any]] | None = None,
+             ) -> tuple[tuple[float, float], float]:
+    """Centre (lat, lon) and zoom fitting the filtered area: the chosen villages, else the
+    chosen townships, else the county outline. Without their boundaries in ``frames`` the
+    view falls back to a township seat at a fixed zoom."""
+    frames = frames or {}
+    bounds = None
+    if filters.villages:
+        bounds = frame_bounds(frames, "villages", filters.villages)
+    if bounds is None and filters.townships:
+        bounds = frame_bounds(frames, "townships", filters.townships)
+    if bounds is not None:
+        return fit_view(bounds)
     if len(filters.townships) == 1 and filters.townships[0] in seats:
         zoom = VILLAGE_ZOOM if len(filters.villages) == 1 else TOWNSHIP_ZOOM
         return seats[filters.townships[0]], zoom
-    return COUNTY_CENTER, COUNTY_ZOOM
+    return county_view(frames)

@@ -29,8 +29,10 @@ left, right = st.columns([4, 1])
 with left:
     # the base map (background, boundaries, flood) stays constant; filtered layers are added
     # as feature groups, so a filter change neither rebuilds the component nor loses the view
-    base = mapview.base_map(common.frames(url, language), get_settings(), language)
-    center, zoom = mapview.view_for(filters, common.names(url), common.seats(url))
+    frames = common.frames(url, language)
+    base = mapview.base_map(frames, get_settings(), language)
+    # fitted to the chosen villages/townships (else the county); a status change keeps the view
+    center, zoom = mapview.view_for(filters, common.names(url), common.seats(url), frames)
     result = st_folium(
         base,
         key="map",
@@ -51,7 +53,8 @@ with left:
     st.caption(common.tr("map_click_hint"))
 with right:
     st.markdown(f"**{common.tr('map_legend')}**")
-    st.markdown(mapview.legend_html(language), unsafe_allow_html=True)  # our labels only
+    st.markdown(mapview.legend_html(language, mapview.households_mode(collections)),
+                unsafe_allow_html=True)  # our labels only
 
 common.pick_feature(collections)
 common.detail_panel(url)
