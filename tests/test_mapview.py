@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -227,3 +228,223 @@ def test_too_many_villages_are_totalled_per_township(monkeypatch: pytest.MonkeyP
     [feature] = data["features"]
     assert feature["properties"]["n"] == "北舞渡镇" and feature["properties"]["c"] == 4
     assert feature["geometry"]["coordinates"] == pytest.approx([113.625, 33.525])
+
+
+# --- the view, the household circles and the drawing order ---------------------------------
+def frame(layer: str, features: list[tuple[str, shapely.Geometry]]) -> dict[str, Any]:
+    """A frame layer as frame_collection builds it, from (code, polygon) pairs."""
+    spec = REGISTRY.get(layer)
+    rows = [{"id": i + 1, "code": code, "name": f"{code}名", "township_code": "411121102",
+             "geom": geom} for i, (code, geom) in enumerate(features)]
+    gdf = gpd.GeoDataFrame(rows, geometry="geom", crs=4490)
+    return mapview.frame_collection(spec, gdf, NAMES, "zh")
+
+
+def pixel_extent(bounds: tuple[float, float, float, float], center: tuple[float, float],
+                 zoom: float) -> tuple[float, float, float, float]:
+    """Where bounds land on a map of MAP_SIZE_PX centred at ``center`` and ``zoom``: the
+    pixel x of west and east and y of north and south (Web Mercator, as Leaflet draws)."""
+    scale = 256 * 2 ** zoom
+    width, height = mapview.MAP_SIZE_PX
+
+    def px(lon: float, lat: float) -> tuple[float, float]:
+        x = (lon - center[1]) / 360 * scale + width / 2
+        y = (mapview._mercator_y(lat) - mapview._mercator_y(center[0])) * scale + height / 2
+        return x, y
+
+    (west, north), (east, south) = px(bounds[0], bounds[3]), px(bounds[2], bounds[1])
+    return west, east, north, south
+
+
+@pytest.mark.parametrize("bounds", [
+    (113.35, 33.25, 113.85, 33.65),   # the county: taller than wide on screen
+    (113.60, 33.55, 113.75, 33.58),   # a wide flat township
+    (113.650, 33.600, 113.652, 33.6015),  # one small village
+])
+def test_view_fits_the_bounds_as_tightly_as_the_zoom_steps_allow(
+        bounds: tuple[float, float, float, float]) -> None:
+    center, zoom = mapview.fit_view(bounds)
+    width, height = mapview.MAP_SIZE_PX
+    pad = mapview.FIT_PADDING_PX
+    west, east, north, south = pixel_extent(bounds, center, zoom)
+    assert pad - 1 <= west and east <= width - pad + 1
+    assert pad - 1 <= north and south <= height - pad + 1
+    # centred: equal margins left/right and top/bottom
+    assert west == pytest.approx(width - east, abs=1)
+    assert north == pytest.approx(height - south, abs=1)
+    assert zoom % mapview.ZOOM_SNAP == 0
+    if zoom < mapview.MAX_FIT_ZOOM:  # one snap step closer and the bounds no longer fit
+        west, east, north, south = pixel_extent(bounds, center, zoom + mapview.ZOOM_SNAP)
+        assert west < pad or east > width - pad or north < pad or south > height - pad
+
+
+def test_view_of_a_point_is_the_closest_fit_zoom() -> None:
+    center, zoom = mapview.fit_view((113.6, 33.5, 113.6, 33.5))
+    assert center == pytest.approx((33.5, 113.6)) and zoom == mapview.MAX_FIT_ZOOM
+
+
+def test_view_follows_the_place_filter_through_the_boundaries() -> None:
+    county_box = shapely.box(113.3, 33.2, 113.9, 33.7)
+    town_a, town_b = shapely.box(113.3, 33.2, 113.5, 33.4), shapely.box(113.7, 33.5, 113.9, 33.7)
+    village = shapely.box(113.31, 33.21, 113.33, 33.22)
+    frames = {"county": frame("county", [("411121", county_box)]),
+              "townships": frame("townships", [("411121102", town_a), ("411121103", town_b)]),
+              "villages": frame("villages", [("411121102201", village)])}
+    seats = {"411121102": (33.3, 113.4), "411121999": (33.0, 113.0)}
+
+    def view(**filters: Any) -> tuple[tuple[float, float], float]:
+        return mapview.view_for(MapFilter(**filters), NAMES, seats, frames)
+
+    assert view() == mapview.fit_view(county_box.bounds)
+    assert view(townships=("411121102",)) == mapview.fit_view(town_a.bounds)
+    both = shapely.union(town_a, town_b).bounds
+    assert view(townships=("411121102", "411121103")) == mapview.fit_view(both)
+    assert view(townships=("411121102",), villages=("411121102201",)) == \
+        mapview.fit_view(village.bounds)
+    assert view(villages=("411121102201",)) == mapview.fit_view(village.bounds)
+    # a status or layer filter never moves the map
+    assert view(statuses=("done",), layers=("roads",)) == view()
+    # a township without a drawn boundary: its seat; with neither, the county
+    assert view(townships=("411121999",)) == (seats["411121999"], mapview.TOWNSHIP_ZOOM)
+    assert view(townships=("411121000",)) == view()
+    # zoomed in further for a township than for the county, further still for a village
+    assert view()[1] < view(townships=("411121102",))[1] < view(villages=("411121102201",))[1]
+    # no boundaries at all: the fixed county view
+    assert mapview.view_for(MapFilter(), NAMES, {}, {}) == (mapview.COUNTY_CENTER,
+                                                            mapview.COUNTY_ZOOM)
+
+
+def test_base_map_opens_on_the_county_with_fractional_zoom() -> None:
+    county_box = shapely.box(113.3, 33.2, 113.9, 33.7)
+    frames = {"county": frame("county", [("411121", county_box)])}
+    m = mapview.base_map(frames, get_settings({}), "zh")
+    center, zoom = mapview.fit_view(county_box.bounds)
+    assert tuple(m.location) == pytest.approx(center)
+    assert m.options["zoom"] == zoom and m.options["zoom_snap"] == mapview.ZOOM_SNAP
+    assert "zoomSnap" in m.get_root().render()
+
+
+def test_frame_features_carry_their_escaped_code_for_fitting() -> None:
+    data = frame("townships", [("<b>1</b>", shapely.box(0, 0, 1, 1))])
+    assert data["features"][0]["properties"]["code"] == "&lt;b&gt;1&lt;/b&gt;"
+    assert mapview.frame_bounds({"townships": data}, "townships", ["<b>1</b>"]) == \
+        pytest.approx((0, 0, 1, 1))
+    assert mapview.frame_bounds({"townships": data}, "townships", ["other"]) is None
+
+
+def test_township_labels_are_escaped_inside_and_not_interactive() -> None:
+    town = shapely.Polygon([(113.3, 33.2), (113.5, 33.2), (113.5, 33.25), (113.35, 33.25),
+                            (113.35, 33.4), (113.3, 33.4)])  # an L: its centroid lies outside
+    data = frame("townships", [("411121102", town)])
+    data["features"][0]["properties"]["tip"] = mapview.esc(XSS)
+    [(location, text)] = mapview.label_points(data)
+    assert town.contains(shapely.Point(location[1], location[0]))
+    assert text == "&lt;img src=x onerror=alert(1)&gt;"
+    group = mapview.name_labels(data, "乡镇名称")
+    [marker] = group._children.values()
+    [icon] = marker._children.values()
+    assert isinstance(icon, folium.DivIcon)
+    assert icon.options["html"] == "<div>&lt;img src=x onerror=alert(1)&gt;</div>"
+    m = mapview.base_map({"townships": data}, get_settings({}), "zh")
+    html = m.get_root().render()
+    assert XSS not in html and "onerror=alert(1)" in html  # there, but only as escaped text
+    assert '"interactive": false' in html and mapview.LABEL_CLASS in html
+    assert mapview.external_urls(m) == []
+    folium.LayerControl().add_to(m)  # the labels can be switched off in the layer control
+    assert '"\\u4e61\\u9547\\u540d\\u79f0" : feature_group' in m.get_root().render()  # 乡镇名称
+
+
+@pytest.mark.parametrize(("n", "largest", "radius"), [
+    (100, 100, mapview.BUBBLE_MAX_PX),   # the largest village gets the largest circle
+    (25, 100, mapview.BUBBLE_MAX_PX / 2),  # a quarter of the households: half the radius
+    (1, 10_000, mapview.BUBBLE_MIN_PX),  # never smaller than visible
+    (0, 100, mapview.BUBBLE_MIN_PX),
+    (500, 100, mapview.BUBBLE_MAX_PX),   # capped
+])
+def test_bubble_radius_grows_with_the_square_root_and_is_capped(
+        n: int, largest: int, radius: float) -> None:
+    assert mapview.bubble_radius(n, largest) == pytest.approx(radius, abs=0.05)
+
+
+def test_village_circles_are_small_proportional_and_coloured_by_risk_share() -> None:
+    villages = [(154, 0), (36, 1), (9, 9), (1, 0), (64, 10)]  # households, at risk
+    rows = [{"village_code": f"4111211022{i:02d}", "x": 113.6 + i / 100, "y": 33.5, "n": n,
+             "monitored": 0, "at_risk": risk} for i, (n, risk) in enumerate(villages)]
+    data = mapview.totals_collection(rows, sum(n for n, _ in villages), NAMES, "zh")
+    props = [f["properties"] for f in data["features"]]
+    radii = [p["radius"] for p in props]
+    assert radii[0] == mapview.BUBBLE_MAX_PX
+    assert all(mapview.BUBBLE_MIN_PX <= r <= mapview.BUBBLE_MAX_PX for r in radii)
+    assert radii[4] / radii[1] == pytest.approx(8 / 6, rel=0.02)  # √64 / √36
+    assert radii[3] == mapview.BUBBLE_MIN_PX
+    fills = [p["fill"] for p in props]
+    colours = dict(mapview.SHARE_COLORS)
+    assert fills == [colours[0.0], colours[0.0001], colours[0.30], colours[0.0], colours[0.10]]
+    style = mapview._style(data["features"][0])
+    assert style["fillOpacity"] <= 0.6 and style["weight"] <= 1
+    assert style["radius"] == mapview.BUBBLE_MAX_PX
+
+
+def test_household_colours_never_repeat_a_repair_status_colour() -> None:
+    household = {c for _, c in mapview.RISK_COLORS} | {c for _, c in mapview.SHARE_COLORS}
+    assert not household & set(mapview.STATUS_COLORS.values())
+
+
+def test_households_are_drawn_below_the_infrastructure() -> None:
+    order = mapview.drawing_order()
+    assert sorted(order) == sorted(REGISTRY.names)
+    assert order.index("households") < min(order.index(la.name) for la in REGISTRY.repairable())
+    collections = {
+        "roads": mapview.asset_collection(REGISTRY.get("roads"), roads(["not_started"]), NAMES,
+                                          "zh"),
+        "households": mapview.household_collection(households(10), NAMES, "zh", limit=5),
+    }
+    groups = mapview.feature_groups(collections, "zh")
+    assert [g.layer_name.split(" ")[0] for g in groups] == ["农户（按村汇总的农户）", "水毁公路"]
+    # on the one canvas, what is added later is drawn on top: households first in the page too
+    html = rendered(collections)
+    assert html.index("village_totals:411121102201") < html.index('"roads:1"')
+
+
+def test_damaged_lines_stand_out_and_undamaged_ones_recede() -> None:
+    data = mapview.asset_collection(REGISTRY.get("roads"), roads(["not_started", None]),
+                                    NAMES, "zh")
+    damaged, intact = (mapview._style(f) for f in data["features"])
+    assert damaged["color"] == mapview.STATUS_COLORS["not_started"]
+    assert intact["color"] == mapview.UNDAMAGED_COLOR
+    assert damaged["weight"] >= 2 * intact["weight"] and damaged["opacity"] > intact["opacity"]
+
+
+def test_frame_styles_bold_county_dashed_townships_faint_villages_translucent_flood() -> None:
+    def style(layer: str, **props: str) -> dict[str, Any]:
+        return mapview._style({"type": "Feature", "properties": {"layer": layer, **props},
+                               "geometry": None})
+
+    county, towns, villages = style("county"), style("townships"), style("villages")
+    flood = style("flood_extent", color=mapview.DEPTH_COLORS["gt2"])
+    assert county["weight"] > towns["weight"] > villages["weight"]
+    assert towns.get("dashArray") and not county.get("dashArray")
+    assert villages["opacity"] < towns["opacity"]
+    assert flood["weight"] == 0 and 0 < flood["fillOpacity"] < 0.5
+    assert flood["fillColor"] == mapview.DEPTH_COLORS["gt2"]
+
+
+def test_legend_matches_what_is_drawn() -> None:
+    each = mapview.legend_items("zh", "each")
+    totals = mapview.legend_items("zh", "totals")
+    colours = {c for _, c, _ in each}
+    assert set(mapview.STATUS_COLORS.values()) | set(mapview.DEPTH_COLORS.values()) <= colours
+    assert {c for _, c in mapview.RISK_COLORS} <= colours
+    assert (mapview.UNDAMAGED_COLOR, "thin") in {(c, s) for _, c, s in each}
+    assert ("乡镇", REGISTRY.get("townships").style.color, "dash") in each
+    bubbles = [(label, c) for label, c, shape in totals if shape == "bubble"]
+    assert [c for _, c in bubbles] == [c for _, c in mapview.SHARE_COLORS]
+    assert [label for label, _ in bubbles] == ["无风险户", "有风险户 >0–10%", "有风险户 10%–30%",
+                                               "有风险户 ≥30%"]
+    assert "dot" not in {shape for _, _, shape in totals}  # no single households drawn
+    assert "监测对象" not in mapview.legend_html("zh", "totals")
+    assert "农户" not in mapview.legend_html("zh", "none")
+    assert mapview.households_mode({}) == "none"
+    assert mapview.households_mode(
+        {"households": mapview.household_collection(households(3), NAMES, "zh")}) == "each"
+    assert "Households per village" in mapview.legend_html("en", "totals")
