@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench demo db-up db-down clean
+.PHONY: install run test lint bench demo db-up db-down clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: install
 
 demo: install
 	@$(BIN)/tracker db up && $(BIN)/tracker db migrate && $(BIN)/tracker demo --replace
+
+# README pictures from the demo county in a throwaway database (needs Chromium, as make test does)
+screenshots: install
+	@bash scripts/system-deps.sh test
+	$(BIN)/python -m scripts.screenshots
 
 db-up: install
 	@$(BIN)/tracker db up

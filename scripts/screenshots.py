@@ -1,0 +1,189 @@
+"""README screenshots from the demo county: `make screenshots` writes docs/screenshots/*.png.
+
+A throwaway PostGIS database (geo.testing.temporary_database) is loaded with the demo county
+(geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
+driven with the browser test's helpers and launch arguments, visits every page in Chinese at
+1500x1100. Each shot waits until its page has data: the map until its canvas holds the county's
+features, the tables until they show, the export until its download is ready.
+
+Run from the repository root: `.venv/bin/python -m scripts.screenshots`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import shapely
+from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy.engine import Engine
+
+from geo.demo import generate, load
+from geo.testing import temporary_database
+from layers.store import read_layer
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
+
+OUT = ROOT / "docs" / "screenshots"
+LOG = ROOT / "build" / "screenshots-streamlit.log"
+WAIT_MS = 180_000  # the first visit ranks the whole county's queue
+# shapes on the map canvas before it counts as drawn: the demo county has thousands
+MIN_SHAPES = 1000
+SHAPES_JS = "Object.values(window.map._layers).filter(l => l instanceof L.Path).length"
+
+
+@contextmanager
+def demo_database() -> Iterator[Engine]:
+    """A throwaway database holding the demo county (dropped on exit)."""
+    with temporary_database() as engine:
+        with engine.begin() as conn:
+            load(conn, generate(scale=1), progress=False)
+        yield engine
+
+
+def county_bounds(engine: Engine) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of the county outline."""
+    with engine.connect() as conn:
+        west, south, east, north = read_layer(conn, "county").total_bounds
+    return float(south), float(west), float(north), float(east)
+
+
+def road_targets(engine: Engine, count: int = 5) -> list[tuple[float, float]]:
+    """(lat, lon) halfway along the longest roads still waiting for work: good roads to click."""
+    with engine.connect() as conn:
+        roads = read_layer(conn, "roads", statuses=["not_started", "opening"])
+    roads = roads.sort_values("length_m", ascending=False).head(count)
+    points = [shapely.line_interpolate_point(g, 0.5, normalized=True) for g in roads.geometry]
+    return [(p.y, p.x) for p in points]
+
+
+def wait_drawn(visit: Visit) -> None:
+    """Until the map's canvas holds the county's features and their number stops changing."""
+    frame = visit.leaflet()
+    frame.wait_for_function(f"() => {SHAPES_JS} >= {MIN_SHAPES}", timeout=WAIT_MS)
+    before = -1
+    while (now := int(frame.evaluate(SHAPES_JS))) != before:
+        before = now
+        time.sleep(1.0)
+
+
+def shot_map(visit: Visit, bounds: tuple[float, float, float, float]) -> None:
+    visit.open("/")
+    visit.map_frame()
+    wait_drawn(visit)
+    south, west, north, east = bounds
+    frame = visit.leaflet()
+    # open the layer list so the picture shows each layer with its count, and fit the county
+    # beside it (void: Leaflet returns the map, too deep an object to send back)
+    frame.evaluate("document.querySelector('.leaflet-control-layers')"
+                   ".classList.add('leaflet-control-layers-expanded')")
+    frame.evaluate("window.map.options.zoomSnap = 0.25")  # fill the frame, not the next whole zoom
+    frame.evaluate(f"void window.map.fitBounds([[{south}, {west}], [{north}, {east}]],"
+                   " {paddingTopLeft: [10, 10], paddingBottomRight: [260, 10], animate: false})")
+    wait_drawn(visit)
+    shoot(visit, "map.png", folder=OUT)
+
+
+def shot_detail(visit: Visit, targets: list[tuple[float, float]]) -> None:
+    visit.page.set_viewport_size({"width": 1500, "height": 1950})  # the map and the panel below it
+    visit.open("/")
+    visit.map_frame()
+    wait_drawn(visit)
+    for lat, lon in targets:  # a point or another line may lie on top: try the next road
+        visit.click_map_at(lat, lon, zoom=15)
+        try:
+            visit.page.get_by_text("水毁公路 · #").wait_for(timeout=30_000)
+        except PlaywrightTimeout:
+            continue
+        visit.page.get_by_role("button", name="保存状态").wait_for(timeout=30_000)
+        wait_drawn(visit)
+        show_popup(visit, lat, lon)
+        visit.page.mouse.move(5, 5)  # no hover tooltip over the picture
+        shoot(visit, "detail.png", folder=OUT)
+        return
+    raise RuntimeError("no click on a damaged road opened its detail panel")
+
+
+# The popup bound to the layer group holding the feature, opened with that group's own content
+# and options, without firing a click (a click would make st_folium rerun the page again).
+POPUP_JS = """([fid, lat, lon]) => {
+  const layers = Object.values(window.map._layers);
+  const hit = layers.find(l => l.feature && l.feature.properties.fid === fid);
+  const group = hit && layers.find(l => l !== hit && l.hasLayer && l.hasLayer(hit) && l.getPopup());
+  if (!group) { return false; }
+  const bound = group.getPopup();
+  const content = typeof bound._content === "function" ? bound._content(hit) : bound._content;
+  L.popup(bound.options).setLatLng([lat, lon]).setContent(content).openOn(window.map);
+  return true;
+}"""
+
+
+def show_popup(visit: Visit, lat: float, lon: float) -> None:
+    """Show the selected road's popup where it was clicked: the rerun after the click redrew the
+    layers, which closed the popup the click had opened."""
+    feature_id = int(visit.page.get_by_text("水毁公路 · #").first.inner_text().rsplit("#", 1)[1])
+    if visit.leaflet().evaluate(POPUP_JS, [f"roads:{feature_id}", lat, lon]):
+        visit.map_frame().locator(".leaflet-popup-content").wait_for(timeout=10_000)
+    else:
+        print("screenshots: the road's popup was not found; detail.png shows the panel only",
+              file=sys.stderr)
+    time.sleep(1.0)
+
+
+def shot_tables(visit: Visit) -> None:
+    for path, name, text in (("/repairs", "repairs.png", "修复优先清单"),
+                             ("/progress", "progress.png", "两个时限"),
+                             ("/households", "households.png", "受灾风险农户")):
+        visit.open(path)
+        visit.page.get_by_text(text).first.wait_for(timeout=WAIT_MS)
+        visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=WAIT_MS)
+        shoot(visit, name, folder=OUT)
+
+
+def shot_export(visit: Visit) -> None:
+    """Export what the map shows under a 重点 (key assets) filter."""
+    visit.open("/export")
+    sidebar = visit.page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text="重要程度").click()
+    visit.page.get_by_role("option", name="重点").click()
+    visit.page.keyboard.press("Escape")
+    visit.page.get_by_text("按当前地图筛选条件导出").click()
+    visit.page.get_by_role("button", name="生成文件").click()
+    visit.page.get_by_test_id("stDownloadButton").wait_for(timeout=WAIT_MS)
+    shoot(visit, "export.png", folder=OUT)
+
+
+def capture(browser: Browser, base: str, engine: Engine) -> None:
+    bounds, targets = county_bounds(engine), road_targets(engine)
+    steps: list[Callable[[Visit], None]] = [
+        lambda v: shot_map(v, bounds), lambda v: shot_detail(v, targets), shot_tables, shot_export]
+    for step in steps:
+        visit = Visit(browser, base)
+        try:
+            step(visit)
+        finally:
+            visit.close()
+
+
+def main() -> int:
+    if not CHROMIUM.is_file():
+        print(f"screenshots: Chromium is not installed at {CHROMIUM}; install it with "
+              "'sudo apt-get install -y chromium' or set TRACKER_CHROMIUM.", file=sys.stderr)
+        return 1
+    with demo_database() as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        with streamlit_server(url, LOG, "screenshots") as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                capture(browser, base, engine)
+            finally:
+                browser.close()
+    for path in sorted(OUT.glob("*.png")):
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
