@@ -29,7 +29,7 @@ from geo.demo import generate, load
 from geo.settings import get_settings
 from geo.testing import temporary_database
 from layers import mapview, tables
-from layers.mapview import MapFilter
+from layers.map_filter import MapFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 # a larger data set shows the map stays bounded (caps, village totals); 0 skips it

@@ -1,39 +1,42 @@
-"""What the map shows, built from the layers as plain data: no Streamlit here, so it can be tested.
+"""The map as folium objects, built from the display GeoJSON of ``layers.map_features``:
 
-- ``frame_collections`` / ``asset_collections`` turn GeoDataFrames into GeoJSON dicts whose
-  properties are an explicit whitelist (never id_number, phone or income) and whose tooltip and
-  popup HTML is built here with every data value passed through ``html.escape``;
 - ``base_map`` and ``feature_groups`` turn those dicts into folium objects whose JavaScript and
   CSS come from the app's own /app/static/vendor (county intranets have no internet);
-- ``resolve_click`` maps what st_folium returns for a click to ``(layer, id)``.
+- ``_style`` draws the work so it stands out and the context so it recedes, in drawing order;
+- ``legend_html`` explains those styles beside the map.
 
-The map stays bounded: each asset layer sends at most ``MAX_FEATURES`` features, and above
-``HOUSEHOLD_DETAIL_LIMIT`` households are drawn as one circle per village with their totals.
+No Streamlit here, so it can be tested. Where the map looks and what a click hit are in
+``layers.map_view``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import json
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import branca.element
 import folium
-import geopandas as gpd
 import jinja2
-import pandas as pd
 import shapely
 
 from geo.settings import Settings
 from layers import REGISTRY
-from layers.base import Layer
 from layers.i18n import t
-from layers.vocab import CATEGORY, HOUSE_GRADE, MONITOR_KIND, RISK_ITEMS, STATUS
+from layers.map_features import (
+    BUBBLE_MIN_PX,
+    DEPTH_COLORS,
+    MONITORED_OUTLINE,
+    PRECISION,
+    RISK_COLORS,
+    SHARE_COLORS,
+    STATUS_COLORS,
+    UNDAMAGED_COLOR,
+    esc,
+)
+from layers.map_view import ZOOM_SNAP, county_view
+from layers.vocab import STATUS
 
 # --- offline assets ---------------------------------------------------------------------
 STATIC_URL = "/app/static/vendor"
@@ -53,46 +56,7 @@ VENDOR_CSS: list[tuple[str, str]] = [
      f"{STATIC_URL}/leaflet.awesome-markers-2.0.5/leaflet.awesome-markers.css"),
 ]
 
-# --- map geometry and limits -----------------------------------------------------------
-COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县, when the county outline is missing
-COUNTY_ZOOM = 10
-TOWNSHIP_ZOOM = 12
-VILLAGE_ZOOM = 14
-# The view is fitted to the filtered area in Python (st_folium moves the map to a new centre and
-# zoom without rebuilding it), so it needs the map's size: the page draws it 620 px high, and in
-# the wide layout's 4:1 column it is 700-900 px wide on a 1280-1920 px screen.
-MAP_SIZE_PX = (720, 620)  # width, height assumed for fitting
-FIT_PADDING_PX = 16
-ZOOM_SNAP = 0.25  # fractional zoom, so a fitted area fills the frame (whole steps lose ~half)
-MAX_FIT_ZOOM = 16.0
-MAX_FEATURES = 3000  # asset features on one map, shared by the layers (open work first)
-MIN_PER_LAYER = 50  # every layer keeps at least this many when the budget is shared
-HOUSEHOLD_DETAIL_LIMIT = 2500  # above this, households are drawn as village totals
-FRAME_LIMIT = 1000  # boundary/flood polygons per frame layer in the base map
-VILLAGE_TOTALS_LIMIT = 1000  # above this many villages, households are totalled per township
-SIMPLIFY_DEG = 0.0002  # ≈ 20 m: boundaries need no more detail on screen
-PRECISION = 5  # decimal places of lon/lat (≈ 1 m)
-
-# Repair status colours, in order of progress (red = nothing done, green = finished).
-STATUS_COLORS: dict[str, str] = {
-    "assess": "#7f7f7f",
-    "not_started": "#d62728",
-    "opening": "#ff7f0e",
-    "opened": "#e6b800",
-    "repairing": "#1f77b4",
-    "done": "#2ca02c",
-    "accepted": "#006d2c",
-}
-UNDAMAGED_COLOR = "#b0b0b0"
-DEPTH_COLORS = {"lt05": "#c6dbef", "d05_1": "#9ecae1", "d1_2": "#4292c6", "gt2": "#08519c"}
-# Households in purples, a hue no repair status uses, so a red road never reads as a household.
-# Each household: fill by the number of open risk points.
-RISK_COLORS = ((0, "#dadaeb"), (1, "#9e9ac8"), (2, "#54278f"))
-MONITORED_OUTLINE = "#252525"
-# Village (or township) totals: fill by the share of households with an open risk point.
-SHARE_COLORS = ((0.0, "#dadaeb"), (0.0001, "#9e9ac8"), (0.10, "#6a51a3"), (0.30, "#3f007d"))
-BUBBLE_MIN_PX = 3.0
-BUBBLE_MAX_PX = 14.0
+# --- styles ---------------------------------------------------------------------------
 BUBBLE_OPACITY = 0.55
 HOUSEHOLD_RADIUS_PX = 3.5
 # Lines: undamaged assets are context, damaged ones the work.
@@ -100,334 +64,6 @@ UNDAMAGED_WEIGHT = 1.2
 DAMAGED_WEIGHT = 3.5
 
 FRAME_LAYERS = ("county", "townships", "villages", "flood_extent")
-
-
-@dataclass(frozen=True)
-class MapFilter:
-    """The sidebar filters, shared by the map, the repair list and the exports.
-
-    Empty tuples mean "no filter". Statuses, importance and urgency are stored codes/labels
-    (重点/一般, 应急/长远 as the ranking writes them); townships and villages are codes.
-    """
-
-    statuses: tuple[str, ...] = ()
-    layers: tuple[str, ...] = ()
-    townships: tuple[str, ...] = ()
-    villages: tuple[str, ...] = ()
-    importance: tuple[str, ...] = ()
-    urgency: tuple[str, ...] = ()
-    monitored_only: bool = False
-
-    def key(self) -> tuple[Any, ...]:
-        """A hashable plain tuple, for st.cache_data arguments."""
-        return (self.statuses, self.layers, self.townships, self.villages,
-                self.importance, self.urgency, self.monitored_only)
-
-    @classmethod
-    def from_key(cls, key: Sequence[Any]) -> MapFilter:
-        s, la, tw, vi, im, ur, mo = key
-        return cls(tuple(s), tuple(la), tuple(tw), tuple(vi), tuple(im), tuple(ur), bool(mo))
-
-    @property
-    def needs_queue(self) -> bool:
-        return bool(self.importance or self.urgency or self.monitored_only)
-
-    def asset_layers(self) -> list[Layer]:
-        chosen = set(self.layers)
-        return [la for la in REGISTRY.repairable() if not chosen or la.name in chosen]
-
-    @property
-    def shows_households(self) -> bool:
-        return not self.layers or "households" in self.layers
-
-
-@dataclass
-class Names:
-    """code → name of townships and villages, for popups and tables."""
-
-    townships: dict[str, str] = field(default_factory=dict)
-    villages: dict[str, str] = field(default_factory=dict)
-    village_township: dict[str, str] = field(default_factory=dict)
-
-    def township(self, code: object) -> str:
-        return self.townships.get(str(code), "") if code else ""
-
-    def village(self, code: object) -> str:
-        return self.villages.get(str(code), "") if code else ""
-
-
-# --- escaping and formatting -----------------------------------------------------------
-def esc(value: object) -> str:
-    """Any data value as text that is safe inside HTML (and inside a <script> JSON string)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if value is pd.NaT:
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-def mask_id_number(value: object) -> str:
-    """4111**********1234: the first four and last four characters, the rest hidden."""
-    text = "" if value is None else str(value).strip()
-    if not text or text.lower() == "nan":
-        return ""
-    if len(text) <= 8:
-        return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
-
-
-def status_label(code: object, lang: str) -> str:
-    if code is None or (isinstance(code, float) and math.isnan(code)) or code == "":
-        return t("undamaged", lang)
-    return STATUS.label(str(code), lang)
-
-
-def open_risks(row: Mapping[str, Any], lang: str = "zh") -> list[str]:
-    """Labels of the household's flagged 两不愁三保障 + 饮水 items."""
-    return [zh if lang == "zh" else en for col, zh, en in RISK_ITEMS if bool(row.get(col))]
-
-
-def fid(layer: str, feature_id: object) -> str:
-    return f"{layer}:{int(feature_id)}"  # type: ignore[call-overload]
-
-
-def parse_fid(value: object) -> tuple[str, int] | None:
-    text = str(value or "")
-    name, _, number = text.partition(":")
-    if not number.isdigit() or name not in REGISTRY.names:
-        return None
-    return name, int(number)
-
-
-# --- geometry to GeoJSON ------------------------------------------------------------------
-def _geometry(geom: Any, simplify: bool) -> dict[str, Any] | None:
-    if geom is None or geom.is_empty:
-        return None
-    if simplify and geom.geom_type in ("Polygon", "MultiPolygon", "LineString",
-                                       "MultiLineString"):
-        geom = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
-    geom = shapely.set_precision(geom, 10 ** -PRECISION)
-    return shapely.geometry.mapping(geom)  # type: ignore[no-any-return]
-
-
-def _feature(geom: Any, props: dict[str, Any], simplify: bool = False) -> dict[str, Any] | None:
-    geometry = _geometry(geom, simplify)
-    if geometry is None:
-        return None
-    return {"type": "Feature", "geometry": geometry, "properties": props}
-
-
-def collection(features: Iterable[dict[str, Any] | None], **meta: Any) -> dict[str, Any]:
-    feats = [f for f in features if f is not None]
-    return {"type": "FeatureCollection", "features": feats, **meta}
-
-
-def _records(gdf: gpd.GeoDataFrame) -> Iterable[tuple[dict[str, Any], Any]]:
-    geoms = gdf.geometry.to_numpy()
-    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    yield from zip(records, geoms, strict=True)
-
-
-def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
-                     lang: str) -> dict[str, Any]:
-    """County, township, village and flood polygons with a one-line tooltip.
-
-    Beyond ``FRAME_LIMIT`` polygons (a province-sized data set) only the first ones are drawn:
-    the base map is sent on every page load and must stay small.
-    """
-    total = len(gdf)
-    if total > FRAME_LIMIT:
-        gdf = gdf.head(FRAME_LIMIT)
-    feats = []
-    for rec, geom in _records(gdf):
-        if layer.name == "flood_extent":
-            depth = layer.field("depth_class").vocab.label(rec.get("depth_class"), lang)  # type: ignore[union-attr]
-            tip = f"{layer.label(lang)} {depth}"
-            color = DEPTH_COLORS.get(str(rec.get("depth_class")), layer.style.color)
-        elif layer.name == "villages":
-            tip = f"{rec.get('name', '')}（{names.township(rec.get('township_code'))}）"
-            color = layer.style.color
-        else:
-            tip = str(rec.get("name", ""))
-            color = layer.style.color
-        props = {"fid": fid(layer.name, rec["id"]), "layer": layer.name, "color": color,
-                 "tip": esc(tip)}
-        if layer.name in ("townships", "villages"):  # the map fits its view to the chosen ones
-            props["code"] = esc(rec.get("code"))
-        feats.append(_feature(geom, props, simplify=True))
-    return collection(feats, layer=layer.name, total=total)
-
-
-# Popups are built in the browser from short property keys and our labels (folium's
-# GeoJsonPopup), so each feature carries only its escaped values, not a whole HTML table.
-ASSET_POPUP = (("n", "col_name"), ("c", "col_code"), ("s", "col_status"), ("t", "col_township"),
-               ("v", "col_severity"), ("d", "col_deadline"), ("u", "col_resp_unit"))
-HOUSEHOLD_POPUP = (("n", "col_head"), ("k", "col_category"), ("m", "col_members"),
-                   ("g", "col_village"), ("r", "col_risks"), ("h", "col_house_grade"),
-                   ("p", "col_helper"))
-TOTALS_POPUP = (("n", "col_village"), ("c", "col_households"), ("m", "households_monitored_legend"))
-
-
-def popup_fields(spec: Sequence[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
-    return [(key, t(label, lang)) for key, label in spec]
-
-
-def asset_props(layer: Layer, rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
-    """Whitelisted properties of one repairable feature: id, colours, tooltip, popup values."""
-    code = rec.get("status")
-    status = status_label(code, lang)
-    name = rec.get("name", "")
-    severity = rec.get("severity")
-    fill = STATUS_COLORS.get(str(code), UNDAMAGED_COLOR)
-    return {
-        "fid": fid(layer.name, rec["id"]),
-        "layer": layer.name,
-        "status": code if isinstance(code, str) else None,
-        "color": fill if layer.style.kind == "line" else layer.style.color,
-        "fill": fill,
-        "tip": esc(f"{name}（{status}）"),
-        "n": esc(name), "c": esc(rec.get("code")), "s": esc(status),
-        "t": esc(names.township(rec.get("township_code"))),
-        "v": esc(layer.field("severity").vocab.label(severity, lang)  # type: ignore[union-attr]
-                 if severity else ""),
-        "d": esc(_plain(rec.get("deadline"))), "u": esc(rec.get("resp_unit")),
-    }
-
-
-def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
-    """Whitelisted household properties: no ID number, phone or income ever leaves here."""
-    risks = open_risks(rec, lang)
-    category = CATEGORY.label(rec.get("category"), lang)
-    kind = MONITOR_KIND.label(rec.get("monitor_kind"), lang) if rec.get("monitor_kind") else ""
-    grade = HOUSE_GRADE.label(rec.get("house_grade"), lang) if rec.get("house_grade") else ""
-    n = len(risks)
-    fill = next(color for limit, color in reversed(RISK_COLORS) if n >= limit)
-    monitored = rec.get("category") == "monitored"
-    return {
-        "fid": fid("households", rec["id"]),
-        "layer": "households",
-        "color": MONITORED_OUTLINE if monitored else fill,
-        "fill": fill,
-        "tip": esc(f"{rec.get('head_name', '')}（{category}，{n}）"),
-        "n": esc(rec.get("head_name")), "k": esc(f"{category} {kind}".strip()),
-        "m": esc(rec.get("members")), "g": esc(names.village(rec.get("village_code"))),
-        "r": esc(("、" if lang == "zh" else ", ").join(risks)), "h": esc(grade),
-        "p": esc(rec.get("helper")),
-    }
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dt.date | pd.Timestamp):
-        return value.isoformat()[:10]
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
-    return value
-
-
-def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: str,
-                     limit: int = MAX_FEATURES) -> dict[str, Any]:
-    """One repairable layer, open work first when it must be cut to ``limit`` features."""
-    total = len(gdf)
-    if total > limit:
-        order = gdf["status"].map(lambda c: STATUS.index(c) if c in STATUS else 99)
-        gdf = gdf.assign(_order=order).sort_values(["_order", "id"]).head(limit)
-        gdf = gdf.drop(columns="_order")
-    feats = (_feature(geom, asset_props(layer, rec, names, lang), simplify=True)
-             for rec, geom in _records(gdf))
-    return collection(feats, layer=layer.name, total=total,
-                      popup_fields=popup_fields(ASSET_POPUP, lang))
-
-
-def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
-                         limit: int = HOUSEHOLD_DETAIL_LIMIT) -> dict[str, Any]:
-    """Each household, or — above ``limit`` — one circle per village with its totals."""
-    total = len(gdf)
-    if total > limit:
-        return village_totals(gdf, names, lang)
-    feats = (_feature(geom, household_props(rec, names, lang)) for rec, geom in _records(gdf))
-    return collection(feats, layer="households", total=total, aggregated=False,
-                      popup_fields=popup_fields(HOUSEHOLD_POPUP, lang))
-
-
-def village_totals(gdf: gpd.GeoDataFrame, names: Names, lang: str) -> dict[str, Any]:
-    """Households per village drawn at the mean position of its households."""
-    monitored = (gdf["category"] == "monitored").astype(int)
-    at_risk = gdf[[c for c, _, _ in RISK_ITEMS if c in gdf.columns]].any(axis=1).astype(int)
-    frame = pd.DataFrame({
-        "village_code": gdf["village_code"].to_numpy(),
-        "x": gdf.geometry.x.to_numpy(), "y": gdf.geometry.y.to_numpy(),
-        "n": 1, "monitored": monitored.to_numpy(), "at_risk": at_risk.to_numpy(),
-    })
-    grouped = frame.groupby("village_code").agg(
-        x=("x", "mean"), y=("y", "mean"), n=("n", "sum"),
-        monitored=("monitored", "sum"), at_risk=("at_risk", "sum"),
-    ).reset_index()
-    return totals_collection(grouped.to_dict("records"), len(gdf), names, lang)
-
-
-def layer_budgets(totals: Mapping[str, int], budget: int = MAX_FEATURES) -> dict[str, int]:
-    """How many features each asset layer may send: all when they fit, else a fair share."""
-    whole = sum(totals.values())
-    if whole <= budget:
-        return {name: max(n, 1) for name, n in totals.items()}
-    return {name: max(MIN_PER_LAYER, budget * n // whole) for name, n in totals.items()}
-
-
-def township_totals(rows: Iterable[Mapping[Any, Any]], names: Names) -> list[dict[str, Any]]:
-    """Village totals summed per township (weighted mean position), for very large data."""
-    sums: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        town = names.village_township.get(str(row["village_code"]), "")
-        acc = sums.setdefault(town, {"village_code": town, "name": names.township(town) or town,
-                                     "x": 0.0, "y": 0.0, "n": 0, "monitored": 0, "at_risk": 0})
-        n = int(row["n"])
-        acc["x"] += float(row["x"]) * n
-        acc["y"] += float(row["y"]) * n
-        for key in ("n", "monitored", "at_risk"):
-            acc[key] += int(row[key])
-    for acc in sums.values():
-        acc["x"] /= max(acc["n"], 1)
-        acc["y"] /= max(acc["n"], 1)
-    return list(sums.values())
-
-
-def bubble_radius(n: int, largest: int) -> float:
-    """Pixel radius of a totals circle: area ∝ households (radius ∝ √n), the largest at
-    ``BUBBLE_MAX_PX``, none below ``BUBBLE_MIN_PX`` so a small village stays visible."""
-    if n <= 0 or largest <= 0:
-        return BUBBLE_MIN_PX
-    radius = BUBBLE_MAX_PX * math.sqrt(min(n, largest) / largest)
-    return round(max(BUBBLE_MIN_PX, radius), 1)
-
-
-def share_color(share: float) -> str:
-    """Fill of a totals circle by the share of its households with an open risk point."""
-    return next(color for limit, color in reversed(SHARE_COLORS) if share >= limit)
-
-
-def totals_collection(rows: Iterable[Mapping[Any, Any]], total: int, names: Names,
-                      lang: str) -> dict[str, Any]:
-    """Circles from rows of village_code, x, y, n, monitored, at_risk (per township when the
-    villages are too many to draw; such rows carry a ``name``)."""
-    rows = list(rows)
-    if len(rows) > VILLAGE_TOTALS_LIMIT:
-        rows = township_totals(rows, names)
-    largest = max((int(row["n"]) for row in rows), default=0)
-    feats = []
-    for row in rows:
-        code = row["village_code"]
-        village = row.get("name") or names.village(code) or str(code)
-        n, m = int(row["n"]), int(row["monitored"])
-        fill = share_color(row["at_risk"] / n if n else 0.0)
-        props = {
-            "fid": f"village_totals:{code}", "layer": "village_totals", "color": fill,
-            "fill": fill, "radius": bubble_radius(n, largest),
-            "tip": esc(t("village_total", lang, village=village, n=n, m=m)),
-            "n": esc(village), "c": n, "m": m,
-        }
-        feats.append(_feature(shapely.Point(float(row["x"]), float(row["y"])), props))
-    return collection(feats, layer="households", total=total, aggregated=True,
-                      popup_fields=popup_fields(TOTALS_POPUP, lang))
 
 
 # --- folium objects ---------------------------------------------------------------------
@@ -749,116 +385,3 @@ def households_mode(collections: Mapping[str, dict[str, Any]]) -> str:
     if data is None:
         return "none"
     return "totals" if data.get("aggregated") else "each"
-
-
-# --- clicks -------------------------------------------------------------------------------------
-def resolve_click(
-    returned: Mapping[str, Any] | None,
-    shown: Mapping[str, dict[str, Any]],
-    tolerance_deg: float = 0.003,
-) -> tuple[str, int] | None:
-    """Which shown feature a map click hit, as (layer, id); None if it hit nothing we show.
-
-    st_folium returns the clicked feature as GeoJSON (``last_active_drawing``, whose properties
-    carry our ``fid``) and the click position (``last_object_clicked``); the position is the
-    fallback, matched to the nearest shown point or line within ``tolerance_deg``.
-    """
-    if not returned:
-        return None
-    shown_ids = {f["properties"]["fid"] for data in shown.values() for f in data["features"]}
-    drawing = returned.get("last_active_drawing") or {}
-    props = drawing.get("properties") if isinstance(drawing, dict) else None
-    if props and props.get("fid") in shown_ids:
-        return parse_fid(props["fid"])
-    clicked = returned.get("last_object_clicked")
-    if not clicked or clicked.get("lat") is None or clicked.get("lng") is None:
-        return None
-    return nearest_feature(float(clicked["lng"]), float(clicked["lat"]), shown, tolerance_deg)
-
-
-def nearest_feature(lon: float, lat: float, shown: Mapping[str, dict[str, Any]],
-                    tolerance_deg: float) -> tuple[str, int] | None:
-    point = shapely.Point(lon, lat)
-    best: tuple[float, str] | None = None
-    for data in shown.values():
-        for feat in data["features"]:
-            ref = parse_fid(feat["properties"].get("fid"))
-            if ref is None:
-                continue
-            distance = shapely.geometry.shape(feat["geometry"]).distance(point)
-            if distance <= tolerance_deg and (best is None or distance < best[0]):
-                best = (distance, feat["properties"]["fid"])
-    return parse_fid(best[1]) if best else None
-
-
-Bounds = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
-
-
-def _mercator_y(lat: float) -> float:
-    """Web Mercator y of a latitude, as a fraction of the world's height (0 = north edge)."""
-    rad = math.radians(max(min(lat, 85.0), -85.0))
-    return (1 - math.log(math.tan(math.pi / 4 + rad / 2)) / math.pi) / 2
-
-
-def fit_view(bounds: Bounds, size: tuple[int, int] = MAP_SIZE_PX,
-             padding: int = FIT_PADDING_PX) -> tuple[tuple[float, float], float]:
-    """Centre (lat, lon) and the largest zoom (a multiple of ``ZOOM_SNAP``) at which
-    ``bounds`` fit a ``size`` pixel map with ``padding`` on each side — Leaflet's fitBounds,
-    done here because st_folium moves a built map only by centre and zoom."""
-    west, south, east, north = bounds
-    top, bottom = _mercator_y(north), _mercator_y(south)
-    center = (round(_lat_of((top + bottom) / 2), PRECISION), round((west + east) / 2, PRECISION))
-    width, height = (max(side - 2 * padding, 1) for side in size)
-    fits = [MAX_FIT_ZOOM]
-    if east > west:
-        fits.append(math.log2(width / (256 * (east - west) / 360)))
-    if bottom > top:
-        fits.append(math.log2(height / (256 * (bottom - top))))
-    zoom = math.floor(min(fits) / ZOOM_SNAP) * ZOOM_SNAP
-    return center, max(zoom, 1.0)
-
-
-def _lat_of(mercator_y: float) -> float:
-    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mercator_y))))
-
-
-def frame_bounds(frames: Mapping[str, dict[str, Any]], layer: str,
-                 codes: Iterable[str] | None = None) -> Bounds | None:
-    """Bounds of a frame layer's features (only those whose ``code`` is in ``codes``, if given);
-    None when there is nothing to fit."""
-    data = frames.get(layer)
-    if not data:
-        return None
-    wanted = None if codes is None else {esc(code) for code in codes}
-    geoms = [shapely.geometry.shape(f["geometry"]) for f in data["features"]
-             if wanted is None or f["properties"].get("code") in wanted]
-    if not geoms:
-        return None
-    west, south, east, north = shapely.total_bounds(geoms)
-    return float(west), float(south), float(east), float(north)
-
-
-def county_view(frames: Mapping[str, dict[str, Any]]) -> tuple[tuple[float, float], float]:
-    """The whole county in the frame (the townships' extent when the outline is missing)."""
-    bounds = frame_bounds(frames, "county") or frame_bounds(frames, "townships")
-    return fit_view(bounds) if bounds else (COUNTY_CENTER, COUNTY_ZOOM)
-
-
-def view_for(filters: MapFilter, names: Names, seats: Mapping[str, tuple[float, float]],
-             frames: Mapping[str, dict[str, Any]] | None = None,
-             ) -> tuple[tuple[float, float], float]:
-    """Centre (lat, lon) and zoom fitting the filtered area: the chosen villages, else the
-    chosen townships, else the county outline. Without their boundaries in ``frames`` the
-    view falls back to a township seat at a fixed zoom."""
-    frames = frames or {}
-    bounds = None
-    if filters.villages:
-        bounds = frame_bounds(frames, "villages", filters.villages)
-    if bounds is None and filters.townships:
-        bounds = frame_bounds(frames, "townships", filters.townships)
-    if bounds is not None:
-        return fit_view(bounds)
-    if len(filters.townships) == 1 and filters.townships[0] in seats:
-        zoom = VILLAGE_ZOOM if len(filters.villages) == 1 else TOWNSHIP_ZOOM
-        return seats[filters.townships[0]], zoom
-    return county_view(frames)

@@ -1,11 +1,11 @@
-"""Tables behind the pages: the filtered selection shared by map and repair list, progress,
-households, and the Excel/CSV bytes of a table. No Streamlit here; pages cache and show these.
+"""Tables behind the pages: the filtered selection shared by map and repair list, households,
+the map's data read for the filters, and the Excel/CSV bytes of a table (the progress report is
+in ``layers.progress``). No Streamlit here; pages cache and show these.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from layers import REGISTRY
 from layers.base import Layer
 from layers.i18n import t
-from layers.mapview import MapFilter, Names, mask_id_number, open_risks, status_label
+from layers.map_features import mask_id_number, open_risks, status_label
+from layers.map_filter import MapFilter, Names
 from layers.store import (
     read_layer,
     township_choices,
@@ -26,10 +27,8 @@ from layers.store import (
     village_choices,
     village_codes,
 )
-from layers.vocab import CATEGORY, FINISHED_STATUSES, HOUSE_GRADE, RISK_ITEMS, STATUS
+from layers.vocab import CATEGORY, HOUSE_GRADE, RISK_ITEMS, STATUS
 
-HOUSE_DEADLINE = dt.date(2021, 11, 30)  # C/D houses repaired or rebuilt (POLICY.md)
-INFRA_DEADLINE = dt.date(2021, 12, 31)  # infrastructure basically repaired
 QUEUE_COLUMNS = ("rank", "layer", "id", "name", "township", "task", "status", "urgency", "use",
                  "importance", "villages_cut_off", "households", "weighted_households", "reason")
 _MONITORED = re.compile(r"监测户\s*(\d+)")
@@ -187,109 +186,6 @@ def _layer_label(name: object, lang: str) -> str:
         return str(name)
 
 
-# --- progress ---------------------------------------------------------------------------
-def _finished(code: object) -> bool:
-    return code in FINISHED_STATUSES
-
-
-def progress_frames(bind: sa.Connection, filters: MapFilter, lang: str,
-                    as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """Counts by status × layer, by township, and the overdue items of the two deadlines."""
-    rows = []
-    for layer in REGISTRY.repairable():
-        gdf = read_layer(bind, layer, townships=list(filters.townships) or None,
-                         villages=list(filters.villages) or None)
-        gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
-        for rec in gdf.drop(columns="geom").to_dict("records"):
-            rows.append({"layer": layer, **rec})
-    names = load_names(bind)
-    return {
-        "by_status": _by_status(rows, lang),
-        "by_township": _by_township(rows, names, lang),
-        "overdue_infra": _overdue_infra(rows, names, lang, as_of),
-        "houses": _houses(bind, filters, names, lang, as_of),
-    }
-
-
-def _by_status(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
-    index = [la.label(lang) for la in REGISTRY.repairable()]
-    columns = [STATUS.label(c, lang) for c in STATUS.codes]
-    table = pd.DataFrame(0, index=index, columns=columns)
-    for row in rows:
-        table.loc[row["layer"].label(lang), STATUS.label(row["status"], lang)] += 1
-    total = table.sum(axis=1)
-    done = table[[STATUS.label(c, lang) for c in FINISHED_STATUSES]].sum(axis=1)
-    table[t("col_total", lang)] = total
-    table[t("pct_done", lang) + " (%)"] = (100 * done / total.where(total > 0)).round(1).fillna(0)
-    table.index.name = t("col_layer", lang)
-    return table
-
-
-def _by_township(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:
-    counts: dict[str, list[int]] = {}
-    for row in rows:
-        town = names.township(row.get("township_code")) or "—"
-        entry = counts.setdefault(town, [0, 0])
-        entry[0 if _finished(row["status"]) else 1] += 1
-    table = pd.DataFrame(
-        [(town, done, open_, done + open_) for town, (done, open_) in sorted(counts.items())],
-        columns=[t("col_township", lang), t("col_done", lang), t("col_open", lang),
-                 t("col_total", lang)],
-    )
-    total = table[t("col_total", lang)]
-    table[t("col_percent", lang)] = (100 * table[t("col_done", lang)] / total).round(1)
-    return table
-
-
-def _overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
-                   as_of: dt.date) -> pd.DataFrame:
-    out = []
-    for row in rows:
-        if _finished(row["status"]):
-            continue
-        deadline = _date(row.get("deadline")) or INFRA_DEADLINE
-        deadline = min(deadline, INFRA_DEADLINE)
-        if as_of > deadline:
-            out.append({
-                t("col_layer", lang): row["layer"].label(lang),
-                t("col_name", lang): row.get("name"),
-                t("col_township", lang): names.township(row.get("township_code")),
-                t("col_status", lang): status_label(row["status"], lang),
-                t("col_deadline", lang): deadline.isoformat(),
-                t("col_days_overdue", lang): (as_of - deadline).days,
-            })
-    columns = [t(k, lang) for k in ("col_layer", "col_name", "col_township", "col_status",
-                                     "col_deadline", "col_days_overdue")]
-    return pd.DataFrame(out, columns=columns)
-
-
-def _houses(bind: sa.Connection, filters: MapFilter, names: Names, lang: str,
-            as_of: dt.date) -> pd.DataFrame:
-    """C/D-class houses whose housing risk is still open (the 30 November deadline)."""
-    gdf = read_layer(bind, "households", townships=list(filters.townships) or None,
-                     villages=list(filters.villages) or None)
-    gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
-    days = max((as_of - HOUSE_DEADLINE).days, 0)
-    return pd.DataFrame({
-        t("col_code", lang): gdf["code"].to_numpy(),
-        t("col_head", lang): gdf["head_name"].to_numpy(),
-        t("col_village", lang): [names.village(v) for v in gdf["village_code"]],
-        t("col_house_grade", lang): [HOUSE_GRADE.label(v, lang) for v in gdf["house_grade"]],
-        t("col_deadline", lang): HOUSE_DEADLINE.isoformat(),
-        t("col_days_overdue", lang): days,
-    })
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, pd.Timestamp) and not pd.isna(value):
-        return value.date()
-    return None
-
-
 # --- households ---------------------------------------------------------------------------
 def household_frame(bind: sa.Connection, *, townships: tuple[str, ...] = (),
                     villages: tuple[str, ...] = (), categories: tuple[str, ...] = (),
@@ -366,7 +262,7 @@ def layer_of(name: str) -> Layer:
 # --- map data ------------------------------------------------------------------------------
 def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
     """County, townships, villages and flood extent as display GeoJSON (constant per language)."""
-    from layers.mapview import frame_collection
+    from layers.map_features import frame_collection
 
     return {name: frame_collection(REGISTRY.get(name), read_layer(bind, name), names, lang)
             for name in ("county", "townships", "villages", "flood_extent")}
@@ -375,7 +271,7 @@ def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str,
 def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tuple[str, ...],
                   names: Names, lang: str) -> dict[str, Any]:
     """The households layer for the map: each household, or village totals above the limit."""
-    from layers.mapview import HOUSEHOLD_DETAIL_LIMIT, household_collection, totals_collection
+    from layers.map_features import HOUSEHOLD_DETAIL_LIMIT, household_collection, totals_collection
 
     rows = village_household_totals(bind, townships, villages)
     total = sum(int(r["n"]) for r in rows)
@@ -414,8 +310,8 @@ def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (
 
 
 def map_collections(selection: Selection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
-    """The filtered layers as display GeoJSON, bounded in size (see layers.mapview)."""
-    from layers.mapview import asset_collection, household_collection, layer_budgets
+    """The filtered layers as display GeoJSON, bounded in size (see layers.map_features)."""
+    from layers.map_features import asset_collection, household_collection, layer_budgets
 
     budgets = layer_budgets({name: len(gdf) for name, gdf in selection.assets.items()})
     out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang, limit=budgets[name])

@@ -17,7 +17,9 @@ from geo.errors import StaleEditError, TrackerError
 from geo.settings import get_settings
 from layers import REGISTRY, tables
 from layers.i18n import DEFAULT_LANG, t
-from layers.mapview import MapFilter, Names, parse_fid
+from layers.map_features import parse_fid
+from layers.map_filter import MapFilter, Names
+from layers.progress import progress_frames
 from layers.store import set_status
 from layers.vocab import STATUS
 
@@ -108,7 +110,7 @@ def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str,
 def progress(url: str, filter_key: tuple[Any, ...], language: str,
              as_of: dt.date) -> dict[str, pd.DataFrame]:
     with get_engine(url).connect() as conn:
-        return tables.progress_frames(conn, MapFilter.from_key(filter_key), language, as_of)
+        return progress_frames(conn, MapFilter.from_key(filter_key), language, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

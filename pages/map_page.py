@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.settings import get_settings
-from layers import REGISTRY, mapview
+from layers import REGISTRY, map_features, map_view, mapview
 from pages import common
 
 language = common.lang()
@@ -32,7 +32,7 @@ with left:
     frames = common.frames(url, language)
     base = mapview.base_map(frames, get_settings(), language)
     # fitted to the chosen villages/townships (else the county); a status change keeps the view
-    center, zoom = mapview.view_for(filters, common.names(url), common.seats(url), frames)
+    center, zoom = map_view.view_for(filters, common.names(url), common.seats(url), frames)
     result = st_folium(
         base,
         key="map",
@@ -44,9 +44,9 @@ with left:
         zoom=zoom,
         returned_objects=["last_object_clicked", "last_active_drawing"],
     )
-    clicked = mapview.resolve_click(result, collections)
+    clicked = map_view.resolve_click(result, collections)
     if clicked is not None:
-        ref = mapview.fid(*clicked)
+        ref = map_features.fid(*clicked)
         if ref != st.session_state.get("_last_click"):
             st.session_state["_last_click"] = ref
             st.session_state["selected"] = ref

@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from layers import tables
-from layers.mapview import STATUS_COLORS
+from layers.map_features import STATUS_COLORS
+from layers.progress import HOUSE_DEADLINE
 from layers.vocab import STATUS
 from pages import common
 
@@ -39,7 +39,7 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"**{common.tr('deadline_houses')}**")
     st.write(common.tr("open_houses", n=len(houses)))
-    if as_of > tables.HOUSE_DEADLINE and len(houses):
+    if as_of > HOUSE_DEADLINE and len(houses):
         st.error(common.tr("overdue_n", n=len(houses)))
     st.dataframe(houses, hide_index=True, width="stretch")
 with right:

@@ -207,7 +207,7 @@ def test_a_database_that_cannot_be_reached_gives_one_sentence(
 
 def test_village_totals_are_counted_in_the_database(app_database_url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from layers import mapview, tables
+    from layers import map_features, tables
 
     engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -219,7 +219,7 @@ def test_village_totals_are_counted_in_the_database(app_database_url: str,
         names = tables.load_names(conn)
         shown = tables.household_map(conn, (), (), names, "zh")
         assert shown["aggregated"] is False and len(shown["features"]) == 3
-        monkeypatch.setattr(mapview, "HOUSEHOLD_DETAIL_LIMIT", 2)  # as if the county were big
+        monkeypatch.setattr(map_features, "HOUSEHOLD_DETAIL_LIMIT", 2)  # as if the county were big
         totals = tables.household_map(conn, (), (), names, "zh")
     engine.dispose()
     assert totals["aggregated"] is True and totals["total"] == 3
@@ -247,7 +247,7 @@ def test_export_what_the_map_shows_honours_the_tier_filter(app: AppTest, app_dat
     import pyogrio
 
     from layers import tables
-    from layers.mapview import MapFilter
+    from layers.map_filter import MapFilter
 
     app.run()
     app.sidebar.multiselect(key="f_importance").set_value(["重点"]).run()

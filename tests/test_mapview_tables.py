@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 
 from layers import tables
-from layers.mapview import MapFilter, Names
+from layers.map_filter import MapFilter, Names
 
 ROWS = [
     {"rank": 1, "layer": "roads", "id": 1, "name": "=HYPERLINK(\"http://x\")", "township": "北舞渡镇",
