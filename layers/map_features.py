@@ -36,6 +36,8 @@ HOUSEHOLD_DETAIL_LIMIT = 2500  # above this, households are drawn as village tot
 FRAME_LIMIT = 1000  # boundary/flood polygons per frame layer in the base map
 VILLAGE_TOTALS_LIMIT = 1000  # above this many villages, households are totalled per township
 SIMPLIFY_DEG = 0.0002  # ≈ 20 m: boundaries need no more detail on screen
+# above this many villages their outlines are drawn only around a chosen place or in view
+VILLAGE_OUTLINE_LIMIT = 1000
 PRECISION = 5  # decimal places of lon/lat (≈ 1 m)
 
 # --- colours (the legend in layers.mapview explains them) --------------------------------
@@ -105,18 +107,24 @@ def parse_fid(value: object) -> tuple[str, int] | None:
 
 
 # --- geometry to GeoJSON ------------------------------------------------------------------
-def _geometry(geom: Any, simplify: bool) -> dict[str, Any] | None:
+def _geometry(geom: Any, simplify: bool,
+              tolerance: float = SIMPLIFY_DEG) -> dict[str, Any] | None:
     if geom is None or geom.is_empty:
         return None
     if simplify and geom.geom_type in ("Polygon", "MultiPolygon", "LineString",
                                        "MultiLineString"):
-        geom = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
-    geom = shapely.set_precision(geom, 10 ** -PRECISION)
+        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+    # coordinates no finer than the simplification: the digits would carry no visible detail
+    digits = min(PRECISION, max(2, math.ceil(-math.log10(tolerance)) + 1)) if simplify else PRECISION
+    geom = shapely.set_precision(geom, 10 ** -digits)
+    if geom.is_empty:
+        return None
     return shapely.geometry.mapping(geom)  # type: ignore[no-any-return]
 
 
-def _feature(geom: Any, props: dict[str, Any], simplify: bool = False) -> dict[str, Any] | None:
-    geometry = _geometry(geom, simplify)
+def _feature(geom: Any, props: dict[str, Any], simplify: bool = False,
+             tolerance: float = SIMPLIFY_DEG) -> dict[str, Any] | None:
+    geometry = _geometry(geom, simplify, tolerance)
     if geometry is None:
         return None
     return {"type": "Feature", "geometry": geometry, "properties": props}
@@ -134,14 +142,18 @@ def _records(gdf: gpd.GeoDataFrame) -> Iterable[tuple[dict[str, Any], Any]]:
 
 
 def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
-                     lang: str) -> dict[str, Any]:
-    """County, township, village and flood polygons with a one-line tooltip.
+                     lang: str, tolerance: float = SIMPLIFY_DEG) -> dict[str, Any]:
+    """County, township, village and flood polygons with a one-line tooltip, simplified by
+    ``tolerance`` degrees (about a pixel of the view they are drawn for).
 
     Beyond ``FRAME_LIMIT`` polygons (a province-sized data set) only the first ones are drawn:
-    the base map is sent on every page load and must stay small.
+    the base map is sent on every page load and must stay small. Flood polygons smaller than
+    ``tolerance`` (under a pixel) are left out: they could not be seen.
     """
     total = len(gdf)
-    if total > FRAME_LIMIT:
+    if layer.name == "flood_extent" and tolerance > SIMPLIFY_DEG and total:
+        gdf = gdf[~sub_pixel(gdf.geometry.to_numpy(), tolerance)]
+    if len(gdf) > FRAME_LIMIT:
         gdf = gdf.head(FRAME_LIMIT)
     feats = []
     for rec, geom in _records(gdf):
@@ -159,8 +171,14 @@ def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
                  "tip": esc(tip)}
         if layer.name in ("townships", "villages"):  # the map fits its view to the chosen ones
             props["code"] = esc(rec.get("code"))
-        feats.append(_feature(geom, props, simplify=True))
+        feats.append(_feature(geom, props, simplify=True, tolerance=tolerance))
     return collection(feats, layer=layer.name, total=total)
+
+
+def sub_pixel(geoms: Any, tolerance: float) -> Any:
+    """Boolean array: shapes whose bounding box is smaller than ``tolerance`` both ways."""
+    bounds = shapely.bounds(geoms)
+    return ((bounds[:, 2] - bounds[:, 0]) < tolerance) & ((bounds[:, 3] - bounds[:, 1]) < tolerance)
 
 
 # --- popup properties (the whitelist) ----------------------------------------------------
@@ -231,14 +249,16 @@ def _plain(value: object) -> object:
 
 
 def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: str,
-                     limit: int = MAX_FEATURES) -> dict[str, Any]:
-    """One repairable layer, open work first when it must be cut to ``limit`` features."""
+                     limit: int = MAX_FEATURES, tolerance: float = SIMPLIFY_DEG) -> dict[str, Any]:
+    """One repairable layer, open work first when it must be cut to ``limit`` features; lines
+    simplified by ``tolerance`` degrees (about a pixel of the fitted view)."""
     total = len(gdf)
     if total > limit:
         order = gdf["status"].map(lambda c: STATUS.index(c) if c in STATUS else 99)
         gdf = gdf.assign(_order=order).sort_values(["_order", "id"]).head(limit)
         gdf = gdf.drop(columns="_order")
-    feats = (_feature(geom, asset_props(layer, rec, names, lang), simplify=True)
+    feats = (_feature(geom, asset_props(layer, rec, names, lang), simplify=True,
+                      tolerance=tolerance)
              for rec, geom in _records(gdf))
     return collection(feats, layer=layer.name, total=total,
                       popup_fields=popup_fields(ASSET_POPUP, lang))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
 
-from layers.map_features import PRECISION, esc, parse_fid
+from layers.map_features import PRECISION, SIMPLIFY_DEG, VILLAGE_OUTLINE_LIMIT, esc, parse_fid
 from layers.map_filter import MapFilter, Names
 
 COUNTY_CENTER = (33.44, 113.60)  # lat, lon of 舞阳县, when the county outline is missing
@@ -25,6 +26,9 @@ MAP_SIZE_PX = (720, 620)  # width, height assumed for fitting
 FIT_PADDING_PX = 16
 ZOOM_SNAP = 0.25  # fractional zoom, so a fitted area fills the frame (whole steps lose ~half)
 MAX_FIT_ZOOM = 16.0
+FRAME_WINDOW = 1.0  # large data, a place chosen: frames drawn this many view sizes around it
+VIEWPORT_PAD = 0.25  # viewport mode loads the view plus this share of it on each side
+VIEWPORT_REFINE = 16.0  # ...and loads again once zoomed in so far that the view is 1/16 of it
 
 
 # --- clicks -------------------------------------------------------------------------------------
@@ -139,3 +143,129 @@ def view_for(filters: MapFilter, names: Names, seats: Mapping[str, tuple[float, 
         zoom = VILLAGE_ZOOM if len(filters.villages) == 1 else TOWNSHIP_ZOOM
         return seats[filters.townships[0]], zoom
     return county_view(frames)
+
+
+# --- detail per view: simplification, frame extent, village outlines --------------------------
+def pixel_deg(zoom: float, lat: float) -> float:
+    """Degrees one screen pixel spans at ``zoom`` near ``lat`` (the north-south span, the
+    smaller one, so a shape simplified by it moves by at most about a pixel either way)."""
+    return 360.0 / (256 * 2 ** zoom) * math.cos(math.radians(max(min(lat, 85.0), -85.0)))
+
+
+def view_tolerance(bounds: Bounds) -> float:
+    """Simplification tolerance (degrees) for shapes shown fitted to ``bounds``: about one
+    pixel of that view, never finer than the fixed ``SIMPLIFY_DEG`` (≈ 20 m)."""
+    (lat, _), zoom = fit_view(bounds)
+    return max(SIMPLIFY_DEG, pixel_deg(zoom, lat))
+
+
+def expand(bounds: Bounds, factor: float) -> Bounds:
+    """``bounds`` grown by ``factor`` times its width/height on each side."""
+    west, south, east, north = bounds
+    dx, dy = (east - west) * factor, (north - south) * factor
+    return west - dx, south - dy, east + dx, north + dy
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """How the base map draws the boundaries and the flood for one place filter.
+
+    ``tolerance``: simplification in degrees; ``window``: frames are read only inside this box
+    (None: everywhere); ``villages``: ``all`` outlines, only those in the ``window``, or ``none``
+    (too many for the region view: township outlines and names suffice at that zoom).
+    """
+
+    tolerance: float
+    window: Bounds | None
+    villages: str
+
+
+def frame_plan(region: Bounds | None, chosen: Bounds | None, village_count: int,
+               limit: int = VILLAGE_OUTLINE_LIMIT) -> FramePlan:
+    """The frame detail for the view: small data (at most ``limit`` villages) are drawn whole at
+    the fixed tolerance, so the base map never changes with the filters (no rebuild, the view
+    stays); large data are simplified to a pixel of the fitted view, drawn only around the
+    chosen place (``FRAME_WINDOW`` views each side), villages only when a place is chosen."""
+    if village_count <= limit:
+        return FramePlan(SIMPLIFY_DEG, None, "all")
+    if chosen is not None:
+        return FramePlan(view_tolerance(chosen), expand(chosen, FRAME_WINDOW), "window")
+    tolerance = view_tolerance(region) if region is not None else SIMPLIFY_DEG
+    return FramePlan(tolerance, None, "none")
+
+
+# --- viewport mode: load what is in view when the filtered set exceeds the budget -----------
+def viewport_offered(collections: Mapping[str, dict[str, Any]]) -> bool:
+    """True when the map shows only part of the filtered assets (some layer was cut to its
+    budget): then loading by the current view is worth offering."""
+    return any(name != "households" and data.get("total", 0) > len(data.get("features", []))
+               for name, data in collections.items())
+
+
+def shown_of_total(collections: Mapping[str, dict[str, Any]],
+                   totals: Mapping[str, int]) -> tuple[int, int]:
+    """(assets drawn, assets in the filtered set) for "视野内显示 N / 共 M"."""
+    shown = sum(len(data.get("features", [])) for name, data in collections.items()
+                if name != "households")
+    total = sum(n for name, n in totals.items() if name != "households")
+    return shown, total
+
+
+def returned_bounds(returned: Mapping[str, Any] | None) -> Bounds | None:
+    """st_folium's ``bounds`` ({_southWest: {lat, lng}, _northEast: {lat, lng}}) as a Bounds;
+    None when missing or degenerate."""
+    raw = (returned or {}).get("bounds") or {}
+    try:
+        sw, ne = raw["_southWest"], raw["_northEast"]
+        west, south, east, north = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]),
+                                    float(ne["lat"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (east > west and north > south) or not all(map(math.isfinite,
+                                                          (west, south, east, north))):
+        return None
+    return west, south, east, north
+
+
+def view_bounds(center: tuple[float, float], zoom: float,
+                size: tuple[int, int] = MAP_SIZE_PX) -> Bounds:
+    """The box a ``size`` pixel map shows at ``center`` (lat, lon) and ``zoom`` (inverse of
+    ``fit_view``, used before the browser has reported its real bounds)."""
+    lat, lon = center
+    world = 256 * 2 ** zoom
+    half_lon = size[0] / 2 / world * 360
+    y = _mercator_y(lat)
+    half_y = size[1] / 2 / world
+    return (round(lon - half_lon, 6), round(_lat_of(y + half_y), 6), round(lon + half_lon, 6),
+            round(_lat_of(y - half_y), 6))
+
+
+def _contains(outer: Bounds, inner: Bounds) -> bool:
+    return (outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2]
+            and outer[3] >= inner[3])
+
+
+def _area(bounds: Bounds) -> float:
+    return max(bounds[2] - bounds[0], 0.0) * max(bounds[3] - bounds[1], 0.0)
+
+
+def snap_bounds(bounds: Bounds, step: float) -> Bounds:
+    """``bounds`` rounded outwards to a grid of ``step`` degrees, so small pans give the same
+    box (and hit the same cache entry)."""
+    west, south, east, north = bounds
+    return (round(math.floor(west / step) * step, 6), round(math.floor(south / step) * step, 6),
+            round(math.ceil(east / step) * step, 6), round(math.ceil(north / step) * step, 6))
+
+
+def next_viewport(seen: Bounds | None, loaded: Bounds | None) -> Bounds | None:
+    """The box to load for the view ``seen``: ``loaded`` while it still covers the view and is
+    not much larger (zoomed in ``VIEWPORT_REFINE``× or more: load again for more detail), else the
+    view padded by ``VIEWPORT_PAD`` on each side and snapped to a grid. None: nothing seen yet."""
+    if seen is None:
+        return loaded
+    if loaded is not None and _contains(loaded, seen) and (
+            _area(loaded) <= VIEWPORT_REFINE * _area(seen)):
+        return loaded
+    padded = expand(seen, VIEWPORT_PAD)
+    step = max((padded[2] - padded[0]) / 8, 1e-4)
+    return snap_bounds(padded, 10 ** math.floor(math.log10(step)))

@@ -229,12 +229,15 @@ def name_labels(data: Mapping[str, Any], name: str) -> folium.FeatureGroup:
     return group
 
 
-def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str) -> folium.Map:
+def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str,
+             view: tuple[tuple[float, float], float] | None = None) -> folium.Map:
     """The constant part of the map: background and the frame layers (boundaries, flood).
 
-    It opens on the county outline; st_folium's centre/zoom then move it to the filtered area.
+    It opens on ``view`` (centre, zoom), else the county outline; st_folium's centre/zoom then
+    move it to the filtered area. (Large data draw the frames per place filter, so this map is
+    rebuilt when a place is chosen; opening on the fitted view keeps that rebuild in place.)
     """
-    center, zoom = county_view(frames)
+    center, zoom = view or county_view(frames)
     # Leaflet takes a fractional zoom (zoomSnap), though folium types zoom_start as int
     m = folium.Map(location=center, zoom_start=zoom, tiles=None,  # type: ignore[arg-type]
                    prefer_canvas=True, control_scale=True, zoom_snap=ZOOM_SNAP)

@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
 
+from geo.crs import STORAGE_EPSG
 from layers import REGISTRY
 from layers.base import Layer
 from layers.i18n import t
@@ -124,19 +125,23 @@ Queue = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def select(bind: sa.Connection, filters: MapFilter, ranked: Queue | None = None, *,
-           with_households: bool = True) -> Selection:
+           with_households: bool = True,
+           bbox: tuple[float, float, float, float] | None = None) -> Selection:
     """Read each chosen layer with the status/place filters, then apply the ranking's tiers.
 
     ``ranked``: the whole ranked queue when the caller has it already (it does not depend on the
     filters, so the app ranks once per data change, not once per filter change).
     ``with_households=False``: leave the households out (they depend only on the place filters,
     so the app reads them separately and a status change does not read 14k households again).
+    ``bbox``: only features inside this box (the map's viewport mode); the list and the counts
+    use the whole filtered set, without it.
     """
     assets: dict[str, gpd.GeoDataFrame] = {}
     for layer in filters.asset_layers():
         assets[layer.name] = read_layer(
             bind, layer, statuses=list(filters.statuses) or None,
             townships=list(filters.townships) or None, villages=list(filters.villages) or None,
+            bbox=bbox,
         )
     allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
     rows, cannot = ranked if ranked is not None else queue_rows(bind)
@@ -150,7 +155,7 @@ def select(bind: sa.Connection, filters: MapFilter, ranked: Queue | None = None,
     households = None
     if filters.shows_households and with_households:
         households = read_layer(bind, "households", townships=list(filters.townships) or None,
-                                villages=list(filters.villages) or None)
+                                villages=list(filters.villages) or None, bbox=bbox)
     return Selection(assets, households, queue, None, cannot)
 
 
@@ -260,31 +265,80 @@ def layer_of(name: str) -> Layer:
 
 
 # --- map data ------------------------------------------------------------------------------
-def frame_collections(bind: sa.Connection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
-    """County, townships, villages and flood extent as display GeoJSON (constant per language)."""
-    from layers.map_features import frame_collection
+def frame_collections(bind: sa.Connection, names: Names, lang: str,
+                      townships: tuple[str, ...] = (),
+                      villages: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """County, townships, villages and flood extent as display GeoJSON for a place filter,
+    with the detail ``layers.map_view.frame_plan`` chooses (constant for small data).
 
-    return {name: frame_collection(REGISTRY.get(name), read_layer(bind, name), names, lang)
-            for name in ("county", "townships", "villages", "flood_extent")}
+    Besides the layers the dict holds ``plan``: the tolerance used (the assets reuse it) and how
+    the villages were drawn (``all``, ``window`` or ``none``) with their total.
+    """
+    from layers.map_features import frame_collection
+    from layers.map_view import frame_plan
+
+    county = read_layer(bind, "county")
+    region = _bounds(county) or _bounds(read_layer(bind, "townships"))
+    village_count = int(bind.execute(
+        sa.select(sa.func.count()).select_from(REGISTRY.get("villages").table)).scalar_one())
+    chosen = None
+    if villages:
+        chosen = _bounds(read_layer(bind, "villages", villages=list(villages)))
+    if chosen is None and townships:
+        chosen = _bounds(read_layer(bind, "townships", townships=list(townships)))
+    plan = frame_plan(region, chosen, village_count)
+    out: dict[str, dict[str, Any]] = {}
+    for name in ("county", "townships", "villages", "flood_extent"):
+        if name == "villages" and plan.villages == "none":
+            continue
+        gdf = county if name == "county" else read_layer(bind, name, bbox=plan.window)
+        out[name] = frame_collection(REGISTRY.get(name), gdf, names, lang, plan.tolerance)
+    out["plan"] = {"tolerance": plan.tolerance, "villages": plan.villages,
+                   "village_total": village_count}
+    return out
+
+
+def _bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    if gdf.empty:
+        return None
+    west, south, east, north = (float(v) for v in gdf.total_bounds)
+    return west, south, east, north
+
+
+def village_outlines(bind: sa.Connection, bbox: tuple[float, float, float, float],
+                     names: Names, lang: str, tolerance: float) -> dict[str, Any] | None:
+    """Village outlines inside ``bbox`` for viewport mode; None when more than the region view
+    would draw (the view is too large for them to be readable)."""
+    from layers.map_features import VILLAGE_OUTLINE_LIMIT, frame_collection
+
+    gdf = read_layer(bind, "villages", bbox=bbox)
+    if len(gdf) > VILLAGE_OUTLINE_LIMIT:
+        return None
+    return frame_collection(REGISTRY.get("villages"), gdf, names, lang, tolerance)
 
 
 def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tuple[str, ...],
-                  names: Names, lang: str) -> dict[str, Any]:
-    """The households layer for the map: each household, or village totals above the limit."""
+                  names: Names, lang: str,
+                  bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """The households layer for the map: each household, or village totals above the limit
+    (only the households inside ``bbox`` when given: viewport mode)."""
     from layers.map_features import HOUSEHOLD_DETAIL_LIMIT, household_collection, totals_collection
 
-    rows = village_household_totals(bind, townships, villages)
+    rows = village_household_totals(bind, townships, villages, bbox)
     total = sum(int(r["n"]) for r in rows)
     if total > HOUSEHOLD_DETAIL_LIMIT:  # never read every household just to count them
         return totals_collection(rows, total, names, lang)
     gdf = read_layer(bind, "households", townships=list(townships) or None,
-                     villages=list(villages) or None)
+                     villages=list(villages) or None, bbox=bbox)
     return household_collection(gdf, names, lang)
 
 
 def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (),
-                             villages: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Per village: households, monitored, with an open risk, and their mean position (SQL)."""
+                             villages: tuple[str, ...] = (),
+                             bbox: tuple[float, float, float, float] | None = None,
+                             ) -> list[dict[str, Any]]:
+    """Per village: households, monitored, with an open risk, and their mean position (SQL);
+    only households inside ``bbox`` when given."""
     hh = REGISTRY.get("households").table
     vil = REGISTRY.get("villages").table
     any_risk = sa.or_(*(hh.c[col] for col, _, _ in RISK_ITEMS))
@@ -306,15 +360,26 @@ def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (
         query = query.where(hh.c.village_code.in_(inner))
     if villages:
         query = query.where(hh.c.village_code.in_(village_codes(bind, list(villages))))
+    if bbox:
+        query = query.where(hh.c.geom.intersects(sa.func.ST_MakeEnvelope(*bbox, STORAGE_EPSG)))
     return [dict(r) for r in bind.execute(query).mappings()]
 
 
-def map_collections(selection: Selection, names: Names, lang: str) -> dict[str, dict[str, Any]]:
-    """The filtered layers as display GeoJSON, bounded in size (see layers.map_features)."""
-    from layers.map_features import asset_collection, household_collection, layer_budgets
+def map_collections(selection: Selection, names: Names, lang: str,
+                    tolerance: float | None = None) -> dict[str, dict[str, Any]]:
+    """The filtered layers as display GeoJSON, bounded in size (see layers.map_features);
+    lines simplified by ``tolerance`` degrees (the frames' per-view tolerance) when given."""
+    from layers.map_features import (
+        SIMPLIFY_DEG,
+        asset_collection,
+        household_collection,
+        layer_budgets,
+    )
 
+    tol = tolerance or SIMPLIFY_DEG
     budgets = layer_budgets({name: len(gdf) for name, gdf in selection.assets.items()})
-    out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang, limit=budgets[name])
+    out = {name: asset_collection(REGISTRY.get(name), gdf, names, lang, limit=budgets[name],
+                                  tolerance=tol)
            for name, gdf in selection.assets.items()}
     if selection.households is not None:
         out["households"] = household_collection(selection.households, names, lang)
