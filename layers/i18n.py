@@ -66,6 +66,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{layer}：只显示前 {shown} 处（共 {total} 处），请缩小筛选范围。",
         "en": "{layer}: showing the first {shown} of {total}; narrow the filters.",
     },
+    "map_viewport": {"zh": "按当前视野加载", "en": "Load features in the current view"},
+    "map_viewport_help": {
+        "zh": "筛选结果超过地图上限时，只加载当前视野内的设施和农户；拖动或缩放地图后自动更新。"
+              "清单和统计数字仍为全部筛选结果。",
+        "en": "When the filtered set exceeds the map's budget, load only the assets and "
+              "households in view; panning or zooming reloads them. The list and the counts "
+              "still cover the whole filtered set.",
+    },
+    "map_viewport_shown": {
+        "zh": "视野内显示 {shown} 处 / 共 {total} 处（全部筛选结果见清单）。",
+        "en": "{shown} shown in view / {total} in total (the list has them all).",
+    },
+    "map_viewport_offer": {
+        "zh": "地图只显示部分设施：可打开“按当前视野加载”，放大查看某一区域的全部设施。",
+        "en": "The map shows only part of the assets: turn on \"Load features in the current "
+              "view\" and zoom in to see all of them in an area.",
+    },
     "map_click_hint": {
         "zh": "点击地图上的设施或农户，在下方查看详情并更新状态。",
         "en": "Click an asset or household on the map to see its details below and update it.",

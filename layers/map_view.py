@@ -269,3 +269,15 @@ def next_viewport(seen: Bounds | None, loaded: Bounds | None) -> Bounds | None:
     padded = expand(seen, VIEWPORT_PAD)
     step = max((padded[2] - padded[0]) / 8, 1e-4)
     return snap_bounds(padded, 10 ** math.floor(math.log10(step)))
+
+
+def viewport_start(stored: tuple[Any, Bounds] | None, place: Any,
+                   fitted: tuple[tuple[float, float], float]) -> Bounds:
+    """The box viewport mode loads before the browser reports its view: the stored box while
+    the place filter is the same (the user's pans are kept), else the fitted view padded (a new
+    place moves the map there, so the old box no longer applies)."""
+    if stored is not None and stored[0] == place:
+        return stored[1]
+    start = next_viewport(view_bounds(*fitted), None)
+    assert start is not None  # a seen view always gives a box
+    return start

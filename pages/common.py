@@ -15,7 +15,7 @@ import streamlit as st
 from geo.db import database_url, get_engine
 from geo.errors import StaleEditError, TrackerError
 from geo.settings import get_settings
-from layers import REGISTRY, tables
+from layers import REGISTRY, map_view, tables
 from layers.i18n import DEFAULT_LANG, t
 from layers.map_features import parse_fid
 from layers.map_filter import MapFilter, Names
@@ -61,10 +61,13 @@ def seats(url: str) -> dict[str, tuple[float, float]]:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def frames(url: str, language: str) -> dict[str, dict[str, Any]]:
-    """Boundaries and flood extent: they do not change with the filters."""
+def frames(url: str, language: str, townships: tuple[str, ...] = (),
+           villages: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """Boundaries and flood extent: the same for every filter on small data; on large data
+    drawn for the place filter (simplified to its view, villages only around it)."""
     with get_engine(url).connect() as conn:
-        return tables.frame_collections(conn, tables.load_names(conn), language)
+        return tables.frame_collections(conn, tables.load_names(conn), language,
+                                        townships, villages)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -87,10 +90,11 @@ def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str,
     """The filtered set, once, for the map and the repair list alike."""
     filters = MapFilter.from_key(filter_key)
     ranked = queue(url)
+    tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
     with get_engine(url).connect() as conn:
         sel = tables.select(conn, filters, ranked, with_households=False)
         names_ = tables.load_names(conn)
-    collections = tables.map_collections(sel, names_, language)
+    collections = tables.map_collections(sel, names_, language, tolerance)
     counts = sel.counts()
     if filters.shows_households:
         collections["households"] = household_map(url, filters.townships, filters.villages,
@@ -104,6 +108,27 @@ def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str,
         "queue_error": sel.queue_error,
         "cannot_rank": sel.cannot_rank,
     }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float, ...],
+                       language: str) -> dict[str, dict[str, Any]]:
+    """The map's layers inside ``bbox`` only (viewport mode): the same filters and budget, and
+    the village outlines of the box. The list and the counts stay those of ``selection``."""
+    filters = MapFilter.from_key(filter_key)
+    box = (bbox[0], bbox[1], bbox[2], bbox[3])
+    tolerance = map_view.view_tolerance(box)
+    with get_engine(url).connect() as conn:
+        sel = tables.select(conn, filters, queue(url), with_households=False, bbox=box)
+        names_ = tables.load_names(conn)
+        collections = tables.map_collections(sel, names_, language, tolerance)
+        if filters.shows_households:
+            collections["households"] = tables.household_map(
+                conn, filters.townships, filters.villages, names_, language, box)
+        outlines = tables.village_outlines(conn, box, names_, language, tolerance)
+    if outlines is not None:
+        collections["villages"] = outlines
+    return collections
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -123,7 +148,7 @@ def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
 
 def clear_caches() -> None:
     """After an edit every cached view of the data is stale (for every user)."""
-    for loader in (queue, selection, progress, households):
+    for loader in (queue, selection, viewport_selection, progress, households):
         loader.clear()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
@@ -17,34 +19,67 @@ data = common.selection(url, filters.key(), language)
 collections = data["collections"]
 common.show_counts(data)
 
-households = collections.get("households")
+# the filtered set exceeds the map's budget: offer to load what is in view instead
+offered = map_view.viewport_offered(collections)
+viewport = offered and st.toggle(common.tr("map_viewport"), key="viewport_mode",
+                                 help=common.tr("map_viewport_help"))
+place = (filters.townships, filters.villages)
+frames = common.frames(url, language, *place)
+# fitted to the chosen villages/townships (else the county); a status change keeps the view
+center, zoom = map_view.view_for(filters, common.names(url), common.seats(url), frames)
+bbox = None
+shown = collections
+outlines: dict[str, dict[str, Any]] = {}
+if viewport:
+    bbox = map_view.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
+    st.session_state["viewport_box"] = (place, bbox)
+    loaded = common.viewport_selection(url, filters.key(), bbox, language)
+    outlines = {k: v for k, v in loaded.items() if k == "villages"}
+    shown = {k: v for k, v in loaded.items() if k != "villages"}
+    n_shown, n_total = map_view.shown_of_total(shown, data["counts"])
+    st.caption(common.tr("map_viewport_shown", shown=n_shown, total=n_total))
+
+households = shown.get("households")
 if households and households.get("aggregated"):
     st.info(common.tr("map_aggregated", n=households["total"]))
-for name, shown in collections.items():
-    if name != "households" and shown.get("total", 0) > len(shown["features"]):
-        st.warning(common.tr("map_capped", layer=REGISTRY.get(name).label(language),
-                             shown=len(shown["features"]), total=shown["total"]))
+capped = [common.tr("map_capped", layer=REGISTRY.get(name).label(language),
+                    shown=len(layer_data["features"]), total=layer_data["total"])
+          for name, layer_data in shown.items()
+          if name != "households" and layer_data.get("total", 0) > len(layer_data["features"])]
+if capped:  # one box, not one per layer: the map stays in sight
+    st.warning("  \n".join(capped))
+if offered and not viewport:
+    st.caption(common.tr("map_viewport_offer"))
 
 left, right = st.columns([4, 1])
 with left:
-    # the base map (background, boundaries, flood) stays constant; filtered layers are added
-    # as feature groups, so a filter change neither rebuilds the component nor loses the view
-    frames = common.frames(url, language)
-    base = mapview.base_map(frames, get_settings(), language)
-    # fitted to the chosen villages/townships (else the county); a status change keeps the view
-    center, zoom = map_view.view_for(filters, common.names(url), common.seats(url), frames)
+    # the base map (background, boundaries, flood) stays constant for small data; filtered
+    # layers are added as feature groups, so a filter change neither rebuilds the component
+    # nor loses the view
+    # (frames drawn per place, on large data, open on the fitted view when rebuilt)
+    per_place = frames["plan"]["villages"] != "all"
+    base = mapview.base_map(frames, get_settings(), language, (center, zoom) if per_place else None)
+    returned = ["last_object_clicked", "last_active_drawing"]
+    if viewport:  # only then does a pan or zoom rerun the page
+        returned += ["bounds", "zoom"]
     result = st_folium(
         base,
-        key="map",
+        # the component reads returned_objects only when created: its own key per mode
+        key="map_viewport" if viewport else "map",
         height=620,
         use_container_width=True,
-        feature_group_to_add=mapview.feature_groups(collections, language),
+        feature_group_to_add=mapview.feature_groups({**shown, **outlines}, language),
         layer_control=folium.LayerControl(collapsed=True),
         center=center,
         zoom=zoom,
-        returned_objects=["last_object_clicked", "last_active_drawing"],
+        returned_objects=returned,
     )
-    clicked = map_view.resolve_click(result, collections)
+    if viewport:
+        following = map_view.next_viewport(map_view.returned_bounds(result), bbox)
+        if following is not None and following != bbox:
+            st.session_state["viewport_box"] = (place, following)
+            st.rerun()
+    clicked = map_view.resolve_click(result, shown)
     if clicked is not None:
         ref = map_features.fid(*clicked)
         if ref != st.session_state.get("_last_click"):
@@ -53,8 +88,8 @@ with left:
     st.caption(common.tr("map_click_hint"))
 with right:
     st.markdown(f"**{common.tr('map_legend')}**")
-    st.markdown(mapview.legend_html(language, mapview.households_mode(collections)),
+    st.markdown(mapview.legend_html(language, mapview.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
 
-common.pick_feature(collections)
+common.pick_feature(shown)
 common.detail_panel(url)
