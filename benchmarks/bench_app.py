@@ -7,6 +7,10 @@
   county (target < 3 MB); at county zoom the 14k households are drawn as village totals;
 - ``first_paint_s``: a real headless Chromium from navigation until the map canvas and its
   feature groups are drawn (target < 3 s); skipped (reported as None) without Chromium;
+- ``viewport_*``: viewport mode on one township's area from the county view (assets, households
+  and village outlines inside the box: server time, map HTML, features sent);
+- ``frame_villages``/``frame_tolerance_deg``: how the county view draws the village outlines
+  (``all``, or ``none`` above 1000 villages) and the simplification (about one pixel);
 - ``scale<N>_*``: the same server figures at ``TRACKER_BENCH_APP_SCALE`` (default 10; 100 for
   the province-sized run): the map HTML stays bounded by the per-layer caps and village totals.
 
@@ -92,6 +96,18 @@ def server_figures(engine: Any) -> dict[str, object]:
         figures["filter_change_township_s"] = round(seconds, 3)
         figures["township_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
         figures["township_households_shown"] = len(collections["households"]["features"])
+        box = map_view.next_viewport(map_view.frame_bounds(frames, "townships", [town]), None)
+        if box is not None:  # viewport mode on one township's area, from the county view
+            began = time.perf_counter()
+            sel = tables.select(conn, MapFilter(), ranked, with_households=False, bbox=box)
+            tolerance = map_view.view_tolerance(box)
+            shown = tables.map_collections(sel, names, "zh", tolerance)
+            shown["households"] = tables.household_map(conn, (), (), names, "zh", box)
+            outlines = tables.village_outlines(conn, box, names, "zh", tolerance)
+            html = render(frames, {**shown, **({"villages": outlines} if outlines else {})})
+            figures["viewport_s"] = round(time.perf_counter() - began, 3)
+            figures["viewport_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
+            figures["viewport_features_sent"] = sum(len(c["features"]) for c in shown.values())
         figures["frame_villages"] = frames["plan"]["villages"]
         figures["frame_tolerance_deg"] = round(float(frames["plan"]["tolerance"]), 6)
     figures["map_html_mb"] = figures["county_map_html_mb"]
