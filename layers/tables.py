@@ -274,7 +274,7 @@ def frame_collections(bind: sa.Connection, names: Names, lang: str,
     Besides the layers the dict holds ``plan``: the tolerance used (the assets reuse it) and how
     the villages were drawn (``all``, ``window`` or ``none``) with their total.
     """
-    from layers.map_features import frame_collection
+    from layers.map_features import VILLAGE_OUTLINE_LIMIT, frame_collection
     from layers.map_view import frame_plan
 
     county = read_layer(bind, "county")
@@ -286,7 +286,7 @@ def frame_collections(bind: sa.Connection, names: Names, lang: str,
         chosen = _bounds(read_layer(bind, "villages", villages=list(villages)))
     if chosen is None and townships:
         chosen = _bounds(read_layer(bind, "townships", townships=list(townships)))
-    plan = frame_plan(region, chosen, village_count)
+    plan = frame_plan(region, chosen, village_count, VILLAGE_OUTLINE_LIMIT)
     out: dict[str, dict[str, Any]] = {}
     for name in ("county", "townships", "villages", "flood_extent"):
         if name == "villages" and plan.villages == "none":

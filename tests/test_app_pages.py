@@ -275,3 +275,55 @@ def test_export_what_the_map_shows_honours_the_tier_filter(app: AppTest, app_dat
     assert total == sum(len(ids) for ids in expected.values())
     # the tier filter really narrowed the export: the 一般 road is on the unfiltered map only
     assert len(expected["roads"]) < len(every.ids()["roads"])
+
+
+def test_viewport_queries_read_only_the_box(app_database_url: str) -> None:
+    from layers import tables
+    from layers.map_filter import MapFilter
+
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        names = tables.load_names(conn)
+        everything = tables.select(conn, MapFilter(), with_households=True)
+        homes = everything.households
+        assert homes is not None and len(homes) == 3
+        lon, lat = float(homes.geometry.iloc[0].x), float(homes.geometry.iloc[0].y)
+        box = (lon - 1e-5, lat - 1e-5, lon + 1e-5, lat + 1e-5)
+        inside = tables.household_map(conn, (), (), names, "zh", box)
+        far = (100.0, 20.0, 100.1, 20.1)
+        nothing = tables.select(conn, MapFilter(), with_households=True, bbox=far)
+        west, south, east, north = (float(v) for v in homes.total_bounds)
+        whole = tables.select(conn, MapFilter(), with_households=True,
+                              bbox=(west - 1, south - 1, east + 1, north + 1))
+    engine.dispose()
+    expected = sum(1 for p in homes.geometry if p.x == lon and p.y == lat)
+    assert inside["total"] == expected and len(inside["features"]) == expected
+    assert sum(nothing.counts().values()) == 0
+    assert whole.counts() == everything.counts()
+
+
+def test_frames_are_constant_on_small_data_and_per_place_on_large(
+        app_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shapely
+
+    from layers import map_features, tables
+
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        names = tables.load_names(conn)
+        town = next(iter(names.townships))
+        county = tables.frame_collections(conn, names, "zh")
+        chosen = tables.frame_collections(conn, names, "zh", (town,))
+        monkeypatch.setattr(map_features, "VILLAGE_OUTLINE_LIMIT", 0)  # as if villages were many
+        big_county = tables.frame_collections(conn, names, "zh")
+        big_chosen = tables.frame_collections(conn, names, "zh", (town,))
+    engine.dispose()
+    assert county == chosen and county["plan"]["villages"] == "all"
+    assert "villages" not in big_county and big_county["plan"]["villages"] == "none"
+    assert big_county["plan"]["tolerance"] >= map_features.SIMPLIFY_DEG
+    assert big_chosen["plan"]["villages"] == "window" and big_chosen["villages"]["features"]
+    assert big_county["plan"]["village_total"] == county["plan"]["village_total"] > 0
+    # the county view's outline is still a polygon near the exact one
+    exact = shapely.geometry.shape(county["county"]["features"][0]["geometry"])
+    coarse = shapely.geometry.shape(big_county["county"]["features"][0]["geometry"])
+    assert coarse.hausdorff_distance(exact) <= big_county["plan"]["tolerance"] * 2
