@@ -136,15 +136,18 @@ def select(bind: sa.Connection, filters: MapFilter, ranked: Queue | None = None,
     ``bbox``: only features inside this box (the map's viewport mode); the list and the counts
     use the whole filtered set, without it.
     """
+    rows, cannot = ranked if ranked is not None else queue_rows(bind)
+    # A tier filter keeps only queued assets: read just those (and the unrankable ones, which
+    # the list reports), not every asset of the county (seconds at --scale 100).
+    wanted = _tier_candidates(rows, cannot, filters) if filters.needs_queue else None
     assets: dict[str, gpd.GeoDataFrame] = {}
     for layer in filters.asset_layers():
         assets[layer.name] = read_layer(
             bind, layer, statuses=list(filters.statuses) or None,
             townships=list(filters.townships) or None, villages=list(filters.villages) or None,
-            bbox=bbox,
+            bbox=bbox, ids=None if wanted is None else sorted(wanted.get(layer.name, set())),
         )
     allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
-    rows, cannot = ranked if ranked is not None else queue_rows(bind)
     queue = filter_queue(rows, filters, allowed)
     cannot = [r for r in cannot if int(r.get("id", -1)) in allowed.get(str(r.get("layer")), set())]
     if filters.needs_queue:
@@ -157,6 +160,16 @@ def select(bind: sa.Connection, filters: MapFilter, ranked: Queue | None = None,
         households = read_layer(bind, "households", townships=list(filters.townships) or None,
                                 villages=list(filters.villages) or None, bbox=bbox)
     return Selection(assets, households, queue, None, cannot)
+
+
+def _tier_candidates(rows: Iterable[Mapping[str, Any]], cannot: Iterable[Mapping[str, Any]],
+                     filters: MapFilter) -> dict[str, set[int]]:
+    """Per layer, the ids a tier filter can keep (queued rows passing the tiers) plus the
+    unrankable assets: the only assets ``select`` needs to read under that filter."""
+    out: dict[str, set[int]] = {}
+    for row in [*filter_queue(rows, filters), *cannot]:
+        out.setdefault(str(row.get("layer", "")), set()).add(int(row.get("id", -1)))
+    return out
 
 
 def queue_frame(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:

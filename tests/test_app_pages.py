@@ -327,3 +327,25 @@ def test_frames_are_constant_on_small_data_and_per_place_on_large(
     exact = shapely.geometry.shape(county["county"]["features"][0]["geometry"])
     coarse = shapely.geometry.shape(big_county["county"]["features"][0]["geometry"])
     assert coarse.hausdorff_distance(exact) <= big_county["plan"]["tolerance"] * 2
+
+
+@pytest.mark.parametrize("tiers", [{"importance": ("重点",)}, {"urgency": ("长远",)},
+                                   {"monitored_only": True}])
+def test_tier_filters_read_only_the_queued_assets_with_the_same_result(
+        app_database_url: str, tiers: dict[str, object]) -> None:
+    from layers import tables
+    from layers.map_filter import MapFilter
+
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        ranked = tables.queue_rows(conn)
+        everything = tables.select(conn, MapFilter(), ranked)
+        tiered = tables.select(conn, MapFilter(**tiers), ranked)  # type: ignore[arg-type]
+    engine.dispose()
+    queue = tables.filter_queue(ranked[0], MapFilter(**tiers))  # type: ignore[arg-type]
+    expected: dict[str, list[int]] = {name: [] for name in everything.assets}
+    for row in queue:
+        expected[str(row["layer"])].append(int(row["id"]))
+    assert tiered.ids() == {name: sorted(set(ids)) for name, ids in expected.items()}
+    assert [r["id"] for r in tiered.queue] == [r["id"] for r in queue]
+    assert tiered.cannot_rank == everything.cannot_rank
