@@ -56,6 +56,16 @@ VENDOR_CSS: list[tuple[str, str]] = [
      f"{STATIC_URL}/leaflet.awesome-markers-2.0.5/leaflet.awesome-markers.css"),
 ]
 
+# --- data in the page as UTF-8 ---------------------------------------------------------------
+# folium writes each layer's GeoJSON with jinja's ``tojson``, which by default escapes every
+# Chinese character as \uXXXX (6 bytes instead of 3: most of the map's text). jinja's
+# ``json.dumps_kwargs`` policy turns that off for folium's template environment (shared by its
+# templates); ``tojson`` still escapes < > & ' so the JSON stays inert inside <script>, and the
+# values were HTML-escaped in layers.map_features before.
+folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {
+    "sort_keys": True, "ensure_ascii": False}
+
+
 # --- styles ---------------------------------------------------------------------------
 BUBBLE_OPACITY = 0.55
 HOUSEHOLD_RADIUS_PX = 3.5

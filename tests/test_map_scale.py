@@ -135,3 +135,14 @@ def test_viewport_starts_from_the_fitted_view_and_keeps_pans_per_place() -> None
     panned = (113.7, 33.4, 113.8, 33.5)
     assert map_view.viewport_start((("a",), panned), ("a",), fitted) == panned
     assert map_view.viewport_start((("b",), panned), ("a",), fitted) == start
+
+
+def test_map_text_is_sent_as_utf8_and_stays_inert() -> None:
+    from tests.map_samples import rendered
+
+    gdf = roads(["not_started"])
+    gdf["name"] = ["沙河湾路</script><script>alert(1)</script>"]
+    html = rendered({"roads": map_features.asset_collection(REGISTRY.get("roads"), gdf, NAMES,
+                                                            "zh")})
+    assert "沙河湾路" in html and "\\u6c99" not in html  # 3 bytes a character, not 6
+    assert "alert(1)</script>" not in html and "<script>alert" not in html
