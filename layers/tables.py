@@ -91,14 +91,18 @@ def filter_queue(rows: Iterable[Mapping[str, Any]], filters: MapFilter,
         layer = str(row.get("layer", ""))
         if allowed is not None and int(row.get("id", -1)) not in allowed.get(layer, set()):
             continue
-        if filters.importance and row.get("importance") not in filters.importance:
-            continue
-        if filters.urgency and row.get("urgency") not in filters.urgency:
-            continue
-        if filters.monitored_only and monitored_households(row) <= 0:
+        if filters.needs_queue and not _passes_tiers(row, filters):
             continue
         out.append(dict(row))
     return out
+
+
+def _passes_tiers(row: Mapping[str, Any], filters: MapFilter) -> bool:
+    if filters.importance and row.get("importance") not in filters.importance:
+        return False
+    if filters.urgency and row.get("urgency") not in filters.urgency:
+        return False
+    return not (filters.monitored_only and monitored_households(row) <= 0)
 
 
 @dataclasses.dataclass
@@ -167,7 +171,10 @@ def _tier_candidates(rows: Iterable[Mapping[str, Any]], cannot: Iterable[Mapping
     """Per layer, the ids a tier filter can keep (queued rows passing the tiers) plus the
     unrankable assets: the only assets ``select`` needs to read under that filter."""
     out: dict[str, set[int]] = {}
-    for row in [*filter_queue(rows, filters), *cannot]:
+    for row in rows:
+        if _passes_tiers(row, filters):  # no copies: only the ids are needed
+            out.setdefault(str(row.get("layer", "")), set()).add(int(row.get("id", -1)))
+    for row in cannot:
         out.setdefault(str(row.get("layer", "")), set()).add(int(row.get("id", -1)))
     return out
 
