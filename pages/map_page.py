@@ -27,6 +27,9 @@ place = (filters.townships, filters.villages)
 frames = common.frames(url, language, *place)
 # fitted to the chosen villages/townships (else the county); a status change keeps the view
 center, zoom = map_view.view_for(filters, common.names(url), common.seats(url), frames)
+# The notes below may come and go as the view loads other features; kept in one container so
+# the map's place on the page never shifts (a shifted component is remounted: the view is lost).
+notes = st.container()
 bbox = None
 shown = collections
 outlines: dict[str, dict[str, Any]] = {}
@@ -37,19 +40,19 @@ if viewport:
     outlines = {k: v for k, v in loaded.items() if k == "villages"}
     shown = {k: v for k, v in loaded.items() if k != "villages"}
     n_shown, n_total = map_view.shown_of_total(shown, data["counts"])
-    st.caption(common.tr("map_viewport_shown", shown=n_shown, total=n_total))
+    notes.caption(common.tr("map_viewport_shown", shown=n_shown, total=n_total))
 
 households = shown.get("households")
 if households and households.get("aggregated"):
-    st.info(common.tr("map_aggregated", n=households["total"]))
+    notes.info(common.tr("map_aggregated", n=households["total"]))
 capped = [common.tr("map_capped", layer=REGISTRY.get(name).label(language),
                     shown=len(layer_data["features"]), total=layer_data["total"])
           for name, layer_data in shown.items()
           if name != "households" and layer_data.get("total", 0) > len(layer_data["features"])]
 if capped:  # one box, not one per layer: the map stays in sight
-    st.warning("  \n".join(capped))
+    notes.warning("  \n".join(capped))
 if offered and not viewport:
-    st.caption(common.tr("map_viewport_offer"))
+    notes.caption(common.tr("map_viewport_offer"))
 
 left, right = st.columns([4, 1])
 with left:
