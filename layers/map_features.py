@@ -8,7 +8,9 @@ feature's properties must be whitelisted and escaped the same way.
 
 The map stays bounded: each asset layer sends at most its share of ``MAX_FEATURES`` features
 (``layer_budgets``), and above ``HOUSEHOLD_DETAIL_LIMIT`` households are drawn as one circle per
-village with their totals (per township above ``VILLAGE_TOTALS_LIMIT`` villages).
+village with their totals (per township above ``VILLAGE_TOTALS_LIMIT`` villages). Shapes are
+simplified by a tolerance of about one pixel of the view they are drawn for (``layers.map_view``
+chooses it) and their coordinates carry no more digits than that tolerance needs.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Where the map looks and what a click hit: the view fitted to the filtered area (Leaflet's
 fitBounds done in Python, since st_folium moves a built map only by centre and zoom) and a
-st_folium click resolved to ``(layer, id)`` of a feature the map shows.
+st_folium click resolved to ``(layer, id)`` of a feature the map shows; the detail a view needs
+(simplification of about a pixel, which frames and village outlines to draw: ``frame_plan``);
+and viewport mode, which loads only the features in view when the filtered set exceeds the
+map's budget (``viewport_offered``, ``returned_bounds``, ``next_viewport``).
 """
 
 from __future__ import annotations
