@@ -33,7 +33,10 @@ def run_one(name: str) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     wanted = set(argv)
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
-    results: dict[str, object] = {
+    out = HERE / "results.json"
+    # a partial run (make bench ONLY=app) updates its modules and keeps the others' figures
+    results: dict[str, object] = json.loads(out.read_text()) if wanted and out.exists() else {}
+    results |= {
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())},
     }
@@ -45,8 +48,8 @@ def main(argv: list[str]) -> int:
         results[stem] = figures
         for key, value in figures.items():
             print(f"{stem:<14} {key:<40} {value}")
-    (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    print(f"figures written to {HERE / 'results.json'}", file=sys.stderr)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print(f"figures written to {out}", file=sys.stderr)
     return 1 if any(isinstance(v, dict) and "error" in v for v in results.values()) else 0
 
 
