@@ -120,3 +120,14 @@ def temporary_database(*, migrated: bool = True) -> Iterator[Engine]:
         finally:
             engine.dispose()
             drop_database(admin_url, url)
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection inside a transaction that is rolled back afterwards: nothing it does persists."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn
+        finally:
+            transaction.rollback()

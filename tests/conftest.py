@@ -41,12 +41,8 @@ def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def db_conn(pg_engine: sa.Engine) -> Iterator[sa.Connection]:
     """One connection inside a transaction that is rolled back after the test."""
-    with pg_engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            yield conn
-        finally:
-            transaction.rollback()
+    with testing.rolled_back(pg_engine) as conn:
+        yield conn
 
 
 @pytest.fixture

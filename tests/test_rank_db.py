@@ -40,12 +40,8 @@ def demo_url(pg_admin_url: str) -> Iterator[str]:
 def demo(demo_url: str) -> Iterator[sa.Connection]:
     """A connection to the demo county inside a transaction rolled back after the test."""
     engine = sa.create_engine(demo_url)
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            yield conn
-        finally:
-            transaction.rollback()
+    with testing.rolled_back(engine) as conn:
+        yield conn
     engine.dispose()
 
 
