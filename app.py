@@ -13,11 +13,11 @@ import streamlit as st
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from geo.db import unreachable
+from geo.db.engine import unreachable
 from geo.errors import TrackerError
 from geo.settings import get_settings
-from layers.i18n import LANGS, t
 from pages import common
+from views.i18n import LANGS, t
 
 log = logging.getLogger("tracker.app")
 

@@ -14,7 +14,7 @@
 - ``scale<N>_*``: the same server figures at ``TRACKER_BENCH_APP_SCALE`` (default 10; 100 for
   the province-sized run): the map HTML stays bounded by the per-layer caps and village totals.
 
-Runs in a throwaway database from geo.testing.temporary_database(), loaded with geo.demo.
+Runs in a throwaway database from geo.testing.databases.temporary_database(), loaded with geo.demo.
 """
 
 from __future__ import annotations
@@ -31,9 +31,12 @@ import folium
 
 from geo.demo import generate, load
 from geo.settings import get_settings
-from geo.testing import temporary_database
-from layers import map_view, mapview, tables
-from layers.map_filter import MapFilter
+from geo.testing.databases import temporary_database
+from layers.filter import Filter
+from views import selection
+from views.map import data, viewport
+from views.map import render as map_render
+from views.names import load_names
 
 ROOT = Path(__file__).resolve().parent.parent
 # a larger data set shows the map stays bounded (caps, village totals); 0 skips it
@@ -43,8 +46,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 def render(frames: dict[str, Any], collections: dict[str, Any],
            view: tuple[tuple[float, float], float] | None = None) -> str:
-    m = mapview.base_map(frames, get_settings({}), "zh", view)
-    for group in mapview.feature_groups(collections, "zh"):
+    m = map_render.base_map(frames, get_settings({}), "zh", view)
+    for group in map_render.feature_groups(collections, "zh"):
         group.add_to(m)
     folium.LayerControl().add_to(m)
     return str(m.get_root().render())
@@ -54,56 +57,56 @@ def server_figures(engine: Any) -> dict[str, object]:
     figures: dict[str, object] = {}
     with engine.connect() as conn:
         started = time.perf_counter()
-        ranked = tables.queue_rows(conn)
+        ranked = selection.queue_rows(conn)
         figures["rank_queue_s"] = round(time.perf_counter() - started, 3)
-        names = tables.load_names(conn)
+        names = load_names(conn)
         started = time.perf_counter()
-        frames = tables.frame_collections(conn, names, "zh")
+        frames = data.frame_collections(conn, names, "zh")
         figures["frames_s"] = round(time.perf_counter() - started, 3)
 
         households: dict[tuple[str, ...], dict[str, Any]] = {}
         place_frames: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, Any]] = {
             ((), ()): frames}
 
-        def rerun(filters: MapFilter) -> tuple[float, str, dict[str, Any]]:
+        def rerun(filters: Filter) -> tuple[float, str, dict[str, Any]]:
             """What the map page computes for a new filter, with the app's caches: the ranked
             queue, and the frames and households of an unchanged place filter are reused."""
             began = time.perf_counter()
             place = (filters.townships, filters.villages)
             if place not in place_frames:  # large data draw the frames per place filter
-                place_frames[place] = tables.frame_collections(conn, names, "zh", *place)
+                place_frames[place] = data.frame_collections(conn, names, "zh", *place)
             shown = place_frames[place]
-            sel = tables.select(conn, filters, ranked, with_households=False)
-            collections = tables.map_collections(sel, names, "zh", shown["plan"]["tolerance"])
+            sel = selection.select(conn, filters, ranked, with_households=False)
+            collections = data.map_collections(sel, names, "zh", shown["plan"]["tolerance"])
             if filters.townships not in households:
-                households[filters.townships] = tables.household_map(
+                households[filters.townships] = data.household_map(
                     conn, filters.townships, filters.villages, names, "zh")
             collections["households"] = households[filters.townships]
-            view = map_view.view_for(filters, names, {}, shown)
+            view = viewport.view_for(filters, names, {}, shown)
             html = render(shown, collections, view)
             return time.perf_counter() - began, html, collections
 
-        _, html, collections = rerun(MapFilter())  # warm-up: imports, first queries
+        _, html, collections = rerun(Filter())  # warm-up: imports, first queries
         figures["county_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
         figures["county_households_aggregated"] = bool(collections["households"]["aggregated"])
         figures["county_features_sent"] = sum(len(c["features"]) for c in collections.values())
-        seconds, _, _ = rerun(MapFilter(statuses=("not_started", "opening")))
+        seconds, _, _ = rerun(Filter(statuses=("not_started", "opening")))
         figures["filter_change_s"] = round(seconds, 3)
-        seconds, _, _ = rerun(MapFilter(importance=("重点",)))
+        seconds, _, _ = rerun(Filter(importance=("重点",)))
         figures["filter_change_tier_s"] = round(seconds, 3)
         town = next(iter(names.townships))
-        seconds, html, collections = rerun(MapFilter(townships=(town,)))
+        seconds, html, collections = rerun(Filter(townships=(town,)))
         figures["filter_change_township_s"] = round(seconds, 3)
         figures["township_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
         figures["township_households_shown"] = len(collections["households"]["features"])
-        box = map_view.next_viewport(map_view.frame_bounds(frames, "townships", [town]), None)
+        box = viewport.next_viewport(viewport.frame_bounds(frames, "townships", [town]), None)
         if box is not None:  # viewport mode on one township's area, from the county view
             began = time.perf_counter()
-            sel = tables.select(conn, MapFilter(), ranked, with_households=False, bbox=box)
-            tolerance = map_view.view_tolerance(box)
-            shown = tables.map_collections(sel, names, "zh", tolerance)
-            shown["households"] = tables.household_map(conn, (), (), names, "zh", box)
-            outlines = tables.village_outlines(conn, box, names, "zh", tolerance)
+            sel = selection.select(conn, Filter(), ranked, with_households=False, bbox=box)
+            tolerance = viewport.view_tolerance(box)
+            shown = data.map_collections(sel, names, "zh", tolerance)
+            shown["households"] = data.household_map(conn, (), (), names, "zh", box)
+            outlines = data.village_outlines(conn, box, names, "zh", tolerance)
             html = render(frames, {**shown, **({"villages": outlines} if outlines else {})})
             figures["viewport_s"] = round(time.perf_counter() - began, 3)
             figures["viewport_map_html_mb"] = round(len(html.encode()) / 1e6, 3)

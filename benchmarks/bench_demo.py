@@ -3,7 +3,7 @@ province-sized run (``--scale 100``: target < 10 minutes), with the memory peak.
 
 The large scale defaults to 100; set TRACKER_BENCH_DEMO_SCALE to measure a smaller one (the
 figures name the scale measured). Loading goes into a throwaway database from
-``geo.testing.temporary_database()``; without a PostgreSQL server only generation is timed.
+``geo.testing.databases.temporary_database()``; without a PostgreSQL server only generation is timed.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _run(scale: int, engine: object | None, figures: dict[str, object], tag: str
 def main() -> dict[str, object]:
     figures: dict[str, object] = {"cpus": os.cpu_count(), "big_scale": BIG_SCALE}
     try:
-        from geo.testing import temporary_database
+        from geo.testing.databases import temporary_database
 
         with temporary_database() as engine:
             _run(1, engine, figures, "county")

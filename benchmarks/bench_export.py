@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 from geo.crs import STORAGE_EPSG
-from geo.export import ExportOptions, LayerData, write_export
+from geo.io.export import ExportOptions, LayerData, write_export
 from layers import REGISTRY
 from layers.base import Layer
 
@@ -82,7 +82,7 @@ def _through_database(tables: dict[str, gpd.GeoDataFrame], folder: Path, prefix:
                       layer: str) -> dict[str, object]:
     """Load into a throwaway database, then time ``tracker export``'s path in a fresh process."""
     from geo.demo import load
-    from geo.testing import temporary_database
+    from geo.testing.databases import temporary_database
 
     try:
         with temporary_database() as engine:
@@ -102,9 +102,9 @@ import json, sys, time
 begun = time.perf_counter()
 import geopandas as gpd
 import sqlalchemy as sa
-from geo.export import ExportOptions, LayerData, write_export
+from geo.io.export import ExportOptions, LayerData, write_export
 from layers import REGISTRY
-from layers.export import ExportRequest, export_to_file
+from views.downloads import ExportRequest, export_to_file
 mode, source, out, layer = sys.argv[1:5]
 started = time.perf_counter()
 if mode == "file":

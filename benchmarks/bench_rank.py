@@ -24,12 +24,12 @@ import pandas as pd
 
 from geo.demo.generate import generate
 from geo.demo.load import load
-from geo.exposure import People, codes_list
-from geo.rank import RankInputs, rank
-from geo.rank_inputs import inputs_from_frames, load_registry_rules, read_inputs
-from geo.rank_rules import Rules
-from geo.rank_sql import sql_exposures
-from geo.road_exposure import Network, RoadSettings, _cut_flags
+from geo.rank.core import RankInputs, rank
+from geo.rank.exposure import People, codes_list
+from geo.rank.inputs import inputs_from_frames, load_registry_rules, read_inputs
+from geo.rank.passage import Network, RoadSettings, _cut_flags
+from geo.rank.rules import Rules
+from geo.rank.sql_reference import sql_exposures
 from layers import REGISTRY
 
 
@@ -114,7 +114,7 @@ def _in_memory(scale: int, rules: Rules, repeat: int) -> tuple[dict[str, Any], R
 
 
 def _database(rules: Rules) -> dict[str, Any]:
-    from geo.testing import temporary_database
+    from geo.testing.databases import temporary_database
 
     with temporary_database() as engine:
         with engine.begin() as conn:

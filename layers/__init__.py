@@ -6,7 +6,6 @@ Adding a layer = one new module here + one Alembic migration.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import ModuleType
 
 from geo.errors import UnknownChoiceError
 from layers import (
@@ -56,12 +55,6 @@ class Registry:
 
     def repairable(self) -> list[Layer]:
         return [layer for layer in self._layers if layer.repairable]
-
-    def exporter(self) -> ModuleType:
-        """``layers.export``, for geo's CLI, which may not import layers (imports point one way)."""
-        from layers import export
-
-        return export
 
 
 REGISTRY = Registry([

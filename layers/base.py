@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geo.crs import STORAGE_EPSG
 from geo.vocab import Vocabulary
-from layers.vocab import SEVERITY, STATUS
+from layers.vocabularies import SEVERITY, STATUS
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -8,7 +8,7 @@ from sqlalchemy import Date, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.base import Base, Field, Layer, Style, geometry_checks, geometry_column, vocab_check
-from layers.vocab import DEPTH_CLASS
+from layers.vocabularies import DEPTH_CLASS
 
 
 class FloodExtent(Base):

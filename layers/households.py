@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.base import Base, Field, Layer, Style, geometry_checks, geometry_column, vocab_check
-from layers.vocab import CATEGORY, FLOOD_DAMAGE, HOUSE_GRADE, MONITOR_KIND, RISK_ITEMS
+from layers.vocabularies import CATEGORY, FLOOD_DAMAGE, HOUSE_GRADE, MONITOR_KIND, RISK_ITEMS
 
 
 def _flag() -> Mapped[bool]:

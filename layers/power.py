@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from layers._asset import AssetMixin, with_repair
 from layers.base import (
     Base,
     Field,
@@ -17,8 +18,7 @@ from layers.base import (
     repair_checks,
     vocab_check,
 )
-from layers.frame import AssetMixin, with_repair
-from layers.vocab import FILING
+from layers.vocabularies import FILING
 
 
 class PowerLine(AssetMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Float, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from layers._asset import AssetMixin, with_repair
 from layers.base import (
     Base,
     Field,
@@ -16,8 +17,7 @@ from layers.base import (
     repair_checks,
     vocab_check,
 )
-from layers.frame import AssetMixin, with_repair
-from layers.vocab import PASSABLE, ROAD_CLASS, ROAD_DAMAGE, ROAD_STRUCTURE
+from layers.vocabularies import PASSABLE, ROAD_CLASS, ROAD_DAMAGE, ROAD_STRUCTURE
 
 
 class Road(AssetMixin, Base):

@@ -19,18 +19,16 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from geo.crs import STORAGE_EPSG
-from geo.db import constraint_error
-from geo.errors import NotFoundError, StaleEditError, UnknownChoiceError, ValidationError
+from geo.db.engine import Bind, connection, constraint_error
+from geo.errors import NotFoundError, StaleEditError, ValidationError
 from layers import REGISTRY
 from layers.base import Field, Layer
-from layers.vocab import FINISHED_STATUSES, IMPASSABLE_STATUSES, STATUS
+from layers.filter import Filter
+from layers.places import township_codes, village_codes
+from layers.vocabularies import FINISHED_STATUSES, IMPASSABLE_STATUSES, STATUS
 
-Bind = sa.Connection | Session
 BBox = tuple[float, float, float, float]
 
-
-def _conn(bind: Bind) -> sa.Connection:
-    return bind.connection() if isinstance(bind, Session) else bind
 
 
 def _layer(layer: Layer | str) -> Layer:
@@ -58,7 +56,7 @@ def read_layer(
     fields = spec.fields if include_private else spec.public_fields()
     columns = [table.c.id, *(table.c[f.column] for f in fields)]
     query = sa.select(*columns, gfn.ST_AsBinary(table.c.geom).label("geom_wkb"))
-    conn = _conn(bind)
+    conn = connection(bind)
     for condition in _conditions(conn, spec, statuses, townships, villages, bbox):
         query = query.where(condition)
     if ids is not None:  # one array parameter, not one bind per id: the list may be long
@@ -69,6 +67,17 @@ def read_layer(
         query = query.limit(limit)
     rows = conn.execute(query).all()
     return _frame(rows, fields)
+
+
+def read_filtered(bind: Bind, layer: Layer | str, chosen: Filter, *, bbox: BBox | None = None,
+                  include_private: bool = False) -> gpd.GeoDataFrame:
+    """One layer through the filter's status, place and id choices (its tiers are the ranking's
+    business: ``views.selection`` applies them)."""
+    spec = _layer(layer)
+    return read_layer(bind, spec, statuses=list(chosen.statuses) or None,
+                      townships=list(chosen.townships) or None,
+                      villages=list(chosen.villages) or None, bbox=bbox,
+                      include_private=include_private, ids=chosen.ids_for(spec.name))
 
 
 def _frame(rows: Sequence[Any], fields: Sequence[Field]) -> gpd.GeoDataFrame:
@@ -138,52 +147,6 @@ def _village_condition(spec: Layer, codes: list[str]) -> Any:
     return None
 
 
-def township_choices(bind: Bind) -> list[tuple[str, str]]:
-    """(code, name) of every township, by code."""
-    towns = REGISTRY.get("townships").table
-    rows = _conn(bind).execute(sa.select(towns.c.code, towns.c.name).order_by(towns.c.code))
-    return [(r.code, r.name) for r in rows]
-
-
-def village_choices(bind: Bind, township: str | None = None) -> list[tuple[str, str, str]]:
-    """(code, name, township_code) of every village, optionally of one township."""
-    villages = REGISTRY.get("villages").table
-    query = sa.select(villages.c.code, villages.c.name, villages.c.township_code)
-    conn = _conn(bind)
-    if township:
-        query = query.where(villages.c.township_code.in_(township_codes(conn, [township])))
-    return [(r.code, r.name, r.township_code) for r in conn.execute(query.order_by("code"))]
-
-
-def township_codes(conn: sa.Connection, values: Sequence[str]) -> list[str]:
-    """Resolve township names or codes; an unknown one is an error listing the choices."""
-    known = township_choices(conn)
-    by_any = {key: code for code, name in known for key in (code, name)}
-    out = []
-    for value in values:
-        if str(value).strip() not in by_any:
-            raise UnknownChoiceError("township", value, [f"{c} ({n})" for c, n in known])
-        out.append(by_any[str(value).strip()])
-    return out
-
-
-def village_codes(conn: sa.Connection, values: Sequence[str]) -> list[str]:
-    villages = REGISTRY.get("villages").table
-    wanted = [str(v).strip() for v in values]
-    rows = conn.execute(
-        sa.select(villages.c.code, villages.c.name).where(
-            sa.or_(villages.c.code.in_(wanted), villages.c.name.in_(wanted))
-        )
-    ).all()
-    found = {key for r in rows for key in (r.code, r.name)}
-    missing = [v for v in wanted if v not in found]
-    if missing:
-        raise ValidationError(
-            f"unknown village {missing[0]!r}; give a village code or name from the villages layer."
-        )
-    return sorted({r.code for r in rows})
-
-
 def set_status(
     bind: Bind,
     layer: Layer | str,
@@ -221,7 +184,7 @@ def set_status(
         .values(**values)
         .returning(table.c.version)
     )
-    conn = _conn(bind)
+    conn = connection(bind)
     try:
         new_version = conn.execute(statement).scalar()
     except sa_exc.IntegrityError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from layers._asset import ServesVillagesMixin, facility_fields
 from layers.base import (
     Base,
     Field,
@@ -16,8 +17,7 @@ from layers.base import (
     repair_checks,
     vocab_check,
 )
-from layers.services import ServesVillagesMixin, facility_fields
-from layers.vocab import TELECOM_KIND
+from layers.vocabularies import TELECOM_KIND
 
 
 class TelecomSite(ServesVillagesMixin, Base):

@@ -6,7 +6,7 @@ from sqlalchemy import Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.base import Base, Field, Layer, Style, geometry_checks, geometry_column, vocab_check
-from layers.vocab import TOWNSHIP_KIND
+from layers.vocabularies import TOWNSHIP_KIND
 
 
 class Township(Base):

@@ -17,6 +17,7 @@ class Village(Base):
         CheckConstraint("code ~ '^[0-9]{12}$'", name="code"),
         CheckConstraint("population IS NULL OR population >= 0", name="population"),
         CheckConstraint("households IS NULL OR households >= 0", name="households"),
+        CheckConstraint(f"centre IS NULL OR ST_SRID(centre) = {STORAGE_EPSG}", name="centre_srid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -30,7 +31,7 @@ class Village(Base):
     severely_hit: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     help_unit: Mapped[str | None] = mapped_column(Text)
     work_team: Mapped[str | None] = mapped_column(Text)
-    centre = mapped_column(Geometry("POINT", srid=STORAGE_EPSG, spatial_index=False))
+    centre = mapped_column(Geometry("POINT", srid=STORAGE_EPSG, spatial_index=True))
     geom = geometry_column("MULTIPOLYGON")
 
 

@@ -12,20 +12,24 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.db import database_url, get_engine
+from geo.db.engine import database_url, get_engine
 from geo.errors import StaleEditError, TrackerError
 from geo.settings import get_settings
-from layers import REGISTRY, map_view, tables
-from layers.i18n import DEFAULT_LANG, t
-from layers.map_features import parse_fid
-from layers.map_filter import MapFilter, Names
-from layers.progress import progress_frames
+from layers import REGISTRY
+from layers.filter import IMPORTANCE, URGENCY, Filter
 from layers.store import set_status
-from layers.vocab import STATUS
+from layers.vocabularies import STATUS
+from views.detail import feature_record, record_facts
+from views.household_list import household_frame
+from views.i18n import DEFAULT_LANG, t
+from views.map import data as map_data
+from views.map.geojson import parse_fid
+from views.map.viewport import view_tolerance
+from views.names import Names, load_names, township_seats
+from views.progress import progress_frames
+from views.selection import Queue, queue_rows, select
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
-IMPORTANCE = ("重点", "一般")
-URGENCY = ("应急", "长远")
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -42,22 +46,22 @@ def db_url() -> str:
     return database_url()
 
 
-def current_filter() -> MapFilter:
+def current_filter() -> Filter:
     value = st.session_state.get("filters")
-    return value if isinstance(value, MapFilter) else MapFilter()
+    return value if isinstance(value, Filter) else Filter()
 
 
 # --- cached loaders -----------------------------------------------------------------------
 @st.cache_data(ttl=TTL, show_spinner=False)
 def names(url: str) -> Names:
     with get_engine(url).connect() as conn:
-        return tables.load_names(conn)
+        return load_names(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def seats(url: str) -> dict[str, tuple[float, float]]:
     with get_engine(url).connect() as conn:
-        return tables.township_seats(conn)
+        return township_seats(conn)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -66,15 +70,15 @@ def frames(url: str, language: str, townships: tuple[str, ...] = (),
     """Boundaries and flood extent: the same for every filter on small data; on large data
     drawn for the place filter (simplified to its view, villages only around it)."""
     with get_engine(url).connect() as conn:
-        return tables.frame_collections(conn, tables.load_names(conn), language,
+        return map_data.frame_collections(conn, load_names(conn), language,
                                         townships, villages)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def queue(url: str) -> tables.Queue:
+def queue(url: str) -> Queue:
     """The whole ranked queue: filter-independent, so it is ranked once per data change."""
     with get_engine(url).connect() as conn:
-        return tables.queue_rows(conn)
+        return queue_rows(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -82,19 +86,19 @@ def household_map(url: str, townships: tuple[str, ...], villages: tuple[str, ...
                   language: str) -> dict[str, Any]:
     """Households depend on the place filters only: a status filter change reuses them."""
     with get_engine(url).connect() as conn:
-        return tables.household_map(conn, townships, villages, tables.load_names(conn), language)
+        return map_data.household_map(conn, townships, villages, load_names(conn), language)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str, Any]:
     """The filtered set, once, for the map and the repair list alike."""
-    filters = MapFilter.from_key(filter_key)
+    filters = Filter.from_key(filter_key)
     ranked = queue(url)
     tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
     with get_engine(url).connect() as conn:
-        sel = tables.select(conn, filters, ranked, with_households=False)
-        names_ = tables.load_names(conn)
-    collections = tables.map_collections(sel, names_, language, tolerance)
+        sel = select(conn, filters, ranked, with_households=False)
+        names_ = load_names(conn)
+    collections = map_data.map_collections(sel, names_, language, tolerance)
     counts = sel.counts()
     if filters.shows_households:
         collections["households"] = household_map(url, filters.townships, filters.villages,
@@ -105,7 +109,6 @@ def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str,
         "counts": counts,
         "ids": sel.ids(),
         "queue": sel.queue,
-        "queue_error": sel.queue_error,
         "cannot_rank": sel.cannot_rank,
     }
 
@@ -115,17 +118,17 @@ def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float,
                        language: str) -> dict[str, dict[str, Any]]:
     """The map's layers inside ``bbox`` only (viewport mode): the same filters and budget, and
     the village outlines of the box. The list and the counts stay those of ``selection``."""
-    filters = MapFilter.from_key(filter_key)
+    filters = Filter.from_key(filter_key)
     box = (bbox[0], bbox[1], bbox[2], bbox[3])
-    tolerance = map_view.view_tolerance(box)
+    tolerance = view_tolerance(box)
     with get_engine(url).connect() as conn:
-        sel = tables.select(conn, filters, queue(url), with_households=False, bbox=box)
-        names_ = tables.load_names(conn)
-        collections = tables.map_collections(sel, names_, language, tolerance)
+        sel = select(conn, filters, queue(url), with_households=False, bbox=box)
+        names_ = load_names(conn)
+        collections = map_data.map_collections(sel, names_, language, tolerance)
         if filters.shows_households:
-            collections["households"] = tables.household_map(
+            collections["households"] = map_data.household_map(
                 conn, filters.townships, filters.villages, names_, language, box)
-        outlines = tables.village_outlines(conn, box, names_, language, tolerance)
+        outlines = map_data.village_outlines(conn, box, names_, language, tolerance)
     if outlines is not None:
         collections["villages"] = outlines
     return collections
@@ -135,14 +138,14 @@ def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float,
 def progress(url: str, filter_key: tuple[Any, ...], language: str,
              as_of: dt.date) -> dict[str, pd.DataFrame]:
     with get_engine(url).connect() as conn:
-        return progress_frames(conn, MapFilter.from_key(filter_key), language, as_of)
+        return progress_frames(conn, Filter.from_key(filter_key), language, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
                categories: tuple[str, ...], only_risk: bool, language: str) -> pd.DataFrame:
     with get_engine(url).connect() as conn:
-        return tables.household_frame(conn, townships=townships, villages=villages,
+        return household_frame(conn, townships=townships, villages=villages,
                                       categories=categories, only_risk=only_risk, lang=language)
 
 
@@ -153,7 +156,7 @@ def clear_caches() -> None:
 
 
 # --- sidebar ------------------------------------------------------------------------------
-def sidebar_filters(url: str) -> MapFilter:
+def sidebar_filters(url: str) -> Filter:
     """The filters shared by map, repair list, progress and export; kept in session_state."""
     language = lang()
     known = names(url)
@@ -182,8 +185,9 @@ def sidebar_filters(url: str) -> MapFilter:
     urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency", placeholder=all_,
                              format_func=lambda v: t(_IMP_KEYS[v], language))
     monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
-    filters = MapFilter(tuple(statuses), tuple(layers), tuple(townships), tuple(villages),
-                        tuple(importance), tuple(urgency), bool(monitored))
+    filters = Filter(layers=tuple(layers), statuses=tuple(statuses), townships=tuple(townships),
+                     villages=tuple(villages), importance=tuple(importance), urgency=tuple(urgency),
+                     monitored_only=bool(monitored))
     st.session_state["filters"] = filters
     return filters
 
@@ -205,7 +209,7 @@ def show_counts(data: dict[str, Any]) -> None:
 # --- detail panel -------------------------------------------------------------------------
 def read_record(url: str, layer: str, feature_id: int) -> dict[str, Any] | None:
     with get_engine(url).connect() as conn:
-        return tables.feature_record(conn, layer, feature_id)
+        return feature_record(conn, layer, feature_id)
 
 
 def save_status(url: str, layer: str, feature_id: int, status: str, version: int) -> int:
@@ -245,7 +249,7 @@ def detail_panel(url: str) -> None:
         return
     record = snap["record"]
     st.markdown(f"**{spec.label(language)}** · #{feature_id}")
-    facts = tables.record_facts(spec, record, names(url), language)
+    facts = record_facts(spec, record, names(url), language)
     st.dataframe(pd.DataFrame(facts, columns=[t("col_field", language), t("col_value", language)]),
                  hide_index=True,
                  width="stretch")

@@ -1,15 +1,18 @@
-"""导出 — files for engineers (shapefile zip, GeoPackage, GeoJSON, Excel) via layers.export."""
+"""导出 — files for engineers (shapefile zip, GeoPackage, GeoJSON, Excel) via views.downloads."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import streamlit as st
 
 from geo.crs import EXPORT_EPSGS, METRIC_EPSG
-from geo.db import get_engine
-from geo.export import ENCODINGS, FORMAT_LABELS
+from geo.db.engine import get_engine
+from geo.io.export import ENCODINGS, FORMAT_LABELS
 from layers import REGISTRY
-from layers.export import ExportRequest, export_bytes
+from layers.filter import Filter
 from pages import common
+from views.downloads import ExportRequest, export_bytes
 
 language = common.lang()
 url = common.db_url()
@@ -31,26 +34,22 @@ encoding = st.selectbox(common.tr("export_encoding"), list(ENCODINGS), key="ex_e
 current = st.checkbox(common.tr("export_current"), key="ex_current")
 
 
-def shown_request() -> ExportRequest:
-    """What the map shows now: every sidebar filter, including those the ranking computes."""
-    layers = list(filters.layers) or [la.name for la in REGISTRY.repairable()] + ["households"]
-    if layer != "all":
-        layers = [layer]
-    # 重点/一般, 应急/长远 and "monitored only" are no column to filter on: they come from the
-    # ranked queue, so take the ids of the same cached selection the map and the list show
-    # (a repairable layer the map does not show gets no id, hence no feature)
+def chosen_filter() -> Filter:
+    """The layer chosen here; with "what the map shows", every sidebar filter too, including the
+    tiers the ranking computes (as the ids of the same cached selection the map and list show)."""
+    only = () if layer == "all" else (layer,)
+    if not current:
+        return Filter(layers=only)
+    layers = only or filters.layers or (*(la.name for la in REGISTRY.repairable()), "households")
     shown: dict[str, list[int]] = common.selection(url, filters.key(), language)["ids"]
+    # a repairable layer the map does not show gets no id, hence no feature
     ids = {name: shown.get(name, []) for name in layers if REGISTRY.get(name).repairable}
-    return ExportRequest(layers=layers, statuses=list(filters.statuses) or None,
-                         townships=list(filters.townships) or None,
-                         villages=list(filters.villages) or None, fmt=fmt,
-                         crs=None if fmt == "geojson" else epsg, encoding=encoding, ids=ids)
+    return replace(filters, layers=tuple(layers)).with_ids(ids)
 
 
 if st.button(common.tr("export_prepare"), key="ex_prepare", type="primary"):
-    request = shown_request() if current else ExportRequest(
-        layers=None if layer == "all" else [layer], fmt=fmt,
-        crs=None if fmt == "geojson" else epsg, encoding=encoding)
+    request = ExportRequest(chosen_filter(), fmt=fmt, crs=None if fmt == "geojson" else epsg,
+                            encoding=encoding)
     with get_engine(url).connect() as conn:
         filename, payload, summary = export_bytes(conn, request)
     st.session_state["export_file"] = (filename, payload, summary.total)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from layers.vocab import CATEGORY
+from layers.vocabularies import CATEGORY
 from pages import common
 
 language = common.lang()

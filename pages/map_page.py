@@ -9,8 +9,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.settings import get_settings
-from layers import REGISTRY, map_features, map_view, mapview
+from layers import REGISTRY
 from pages import common
+from views.map import geojson, render, viewport
 
 language = common.lang()
 url = common.db_url()
@@ -20,26 +21,26 @@ collections = data["collections"]
 common.show_counts(data)
 
 # the filtered set exceeds the map's budget: offer to load what is in view instead
-offered = map_view.viewport_offered(collections)
-viewport = offered and st.toggle(common.tr("map_viewport"), key="viewport_mode",
+offered = viewport.viewport_offered(collections)
+in_view = offered and st.toggle(common.tr("map_viewport"), key="viewport_mode",
                                  help=common.tr("map_viewport_help"))
 place = (filters.townships, filters.villages)
 frames = common.frames(url, language, *place)
 # fitted to the chosen villages/townships (else the county); a status change keeps the view
-center, zoom = map_view.view_for(filters, common.names(url), common.seats(url), frames)
+center, zoom = viewport.view_for(filters, common.names(url), common.seats(url), frames)
 # The notes below may come and go as the view loads other features; kept in one container so
 # the map's place on the page never shifts (a shifted component is remounted: the view is lost).
 notes = st.container()
 bbox = None
 shown = collections
 outlines: dict[str, dict[str, Any]] = {}
-if viewport:
-    bbox = map_view.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
+if in_view:
+    bbox = viewport.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
     st.session_state["viewport_box"] = (place, bbox)
     loaded = common.viewport_selection(url, filters.key(), bbox, language)
     outlines = {k: v for k, v in loaded.items() if k == "villages"}
     shown = {k: v for k, v in loaded.items() if k != "villages"}
-    n_shown, n_total = map_view.shown_of_total(shown, data["counts"])
+    n_shown, n_total = viewport.shown_of_total(shown, data["counts"])
     notes.caption(common.tr("map_viewport_shown", shown=n_shown, total=n_total))
 
 households = shown.get("households")
@@ -51,7 +52,7 @@ capped = [common.tr("map_capped", layer=REGISTRY.get(name).label(language),
           if name != "households" and layer_data.get("total", 0) > len(layer_data["features"])]
 if capped:  # one box, not one per layer: the map stays in sight
     notes.warning("  \n".join(capped))
-if offered and not viewport:
+if offered and not in_view:
     notes.caption(common.tr("map_viewport_offer"))
 
 left, right = st.columns([4, 1])
@@ -61,37 +62,37 @@ with left:
     # nor loses the view
     # (frames drawn per place, on large data, open on the fitted view when rebuilt)
     per_place = frames["plan"]["villages"] != "all"
-    base = mapview.base_map(frames, get_settings(), language, (center, zoom) if per_place else None)
+    base = render.base_map(frames, get_settings(), language, (center, zoom) if per_place else None)
     returned = ["last_object_clicked", "last_active_drawing"]
-    if viewport:  # only then does a pan or zoom rerun the page
+    if in_view:  # only then does a pan or zoom rerun the page
         returned += ["bounds", "zoom"]
     result = st_folium(
         base,
         # the component reads returned_objects only when created: its own key per mode
-        key="map_viewport" if viewport else "map",
+        key="map_viewport" if in_view else "map",
         height=620,
         use_container_width=True,
-        feature_group_to_add=mapview.feature_groups({**shown, **outlines}, language),
+        feature_group_to_add=render.feature_groups({**shown, **outlines}, language),
         layer_control=folium.LayerControl(collapsed=True),
         center=center,
         zoom=zoom,
         returned_objects=returned,
     )
-    if viewport:
-        following = map_view.next_viewport(map_view.returned_bounds(result), bbox)
+    if in_view:
+        following = viewport.next_viewport(viewport.returned_bounds(result), bbox)
         if following is not None and following != bbox:
             st.session_state["viewport_box"] = (place, following)
             st.rerun()
-    clicked = map_view.resolve_click(result, shown)
+    clicked = viewport.resolve_click(result, shown)
     if clicked is not None:
-        ref = map_features.fid(*clicked)
+        ref = geojson.fid(*clicked)
         if ref != st.session_state.get("_last_click"):
             st.session_state["_last_click"] = ref
             st.session_state["selected"] = ref
     st.caption(common.tr("map_click_hint"))
 with right:
     st.markdown(f"**{common.tr('map_legend')}**")
-    st.markdown(mapview.legend_html(language, mapview.households_mode(shown)),
+    st.markdown(render.legend_html(language, render.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
 
 common.pick_feature(shown)

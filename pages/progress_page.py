@@ -6,10 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from layers.map_features import STATUS_COLORS
-from layers.progress import HOUSE_DEADLINE
-from layers.vocab import STATUS
+from layers.vocabularies import STATUS
 from pages import common
+from views.map.geojson import STATUS_COLORS
+from views.progress import HOUSE_DEADLINE
 
 language = common.lang()
 url = common.db_url()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from layers import tables
 from pages import common
+from views import queue, tabular
 
 language = common.lang()
 url = common.db_url()
@@ -14,10 +14,8 @@ data = common.selection(url, filters.key(), language)
 
 st.subheader(common.tr("repairs_title"))
 common.show_counts(data)
-if data["queue_error"]:
-    st.warning(common.tr("queue_unavailable", message=data["queue_error"]))
 
-frame = tables.queue_frame(data["queue"], common.names(url), language)
+frame = queue.queue_frame(data["queue"], common.names(url), language)
 query = st.text_input(common.tr("search"), key="repairs_search").strip()
 if query:
     name_col, reason_col = common.tr("col_name"), common.tr("col_reason")
@@ -28,13 +26,13 @@ st.caption(common.tr("count_tasks", n=len(frame)))
 st.dataframe(frame, hide_index=True, width="stretch", height=520)
 
 left, right = st.columns(2)
-left.download_button(common.tr("download_xlsx"), tables.xlsx_bytes(frame, "修复清单"),
+left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单"),
                      file_name="repair_queue.xlsx", key="dl_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-right.download_button(common.tr("download_csv"), tables.csv_bytes(frame),
+right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
                       file_name="repair_queue.csv", mime="text/csv", key="dl_csv")
 
 cannot = data.get("cannot_rank") or []
 if cannot:
     with st.expander(common.tr("cannot_rank", n=len(cannot))):
-        st.dataframe(tables.cannot_rank_frame(cannot, language), hide_index=True, width="stretch")
+        st.dataframe(queue.cannot_rank_frame(cannot, language), hide_index=True, width="stretch")

@@ -1,6 +1,6 @@
 """README screenshots from the demo county: `make screenshots` writes docs/screenshots/*.png.
 
-A throwaway PostGIS database (geo.testing.temporary_database) is loaded with the demo county
+A throwaway PostGIS database (geo.testing.databases.temporary_database) is loaded with the demo county
 (geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
 driven with the browser test's helpers and launch arguments, visits every page in Chinese at
 1500x1100. Each shot waits until its page has data: the map until its canvas holds the county's
@@ -22,9 +22,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.engine import Engine
 
 from geo.demo import generate, load
-from geo.testing import temporary_database
+from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
+from geo.testing.databases import temporary_database
 from layers.store import read_layer
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
 
 OUT = ROOT / "docs" / "screenshots"
 LOG = ROOT / "build" / "screenshots-streamlit.log"

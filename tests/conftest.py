@@ -1,6 +1,6 @@
 """Shared fixtures: a real PostGIS (never a mock, never SQLite), rolled back per test.
 
-The server is TRACKER_TEST_DATABASE_URL's, else a private test cluster (geo.testing) that runs as
+The server is TRACKER_TEST_DATABASE_URL's, else a private test cluster (geo.testing.databases) that runs as
 an unprivileged user when the tests run as root. Under CI (CI=true) any skipped test fails the run.
 """
 
@@ -13,22 +13,22 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import testing
+from geo.testing import databases
 
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """Admin URL (database ``postgres``) of the test server, started for the session if needed."""
-    with testing.test_server() as url:
+    with databases.test_server() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def pg_url(pg_admin_url: str) -> Iterator[str]:
     """A throwaway database, migrated to head, for the whole test session."""
-    url = testing.create_database(pg_admin_url)
+    url = databases.create_database(pg_admin_url)
     yield url
-    testing.drop_database(pg_admin_url, url)
+    databases.drop_database(pg_admin_url, url)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +41,7 @@ def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def db_conn(pg_engine: sa.Engine) -> Iterator[sa.Connection]:
     """One connection inside a transaction that is rolled back after the test."""
-    with testing.rolled_back(pg_engine) as conn:
+    with databases.rolled_back(pg_engine) as conn:
         yield conn
 
 
@@ -61,13 +61,13 @@ def fresh_database(pg_admin_url: str) -> Iterator[Callable[..., str]]:
     made: list[str] = []
 
     def make(*, migrated: bool = True, postgis: bool = True) -> str:
-        url = testing.create_database(pg_admin_url, migrated=migrated, postgis=postgis)
+        url = databases.create_database(pg_admin_url, migrated=migrated, postgis=postgis)
         made.append(url)
         return url
 
     yield make
     for url in made:
-        testing.drop_database(pg_admin_url, url)
+        databases.drop_database(pg_admin_url, url)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -7,7 +7,7 @@ generator knows the schema only by table and column names.
 
 from __future__ import annotations
 
-from geo.demo.base import DEFAULT_SEED, STATUS_DATE, TABLES
+from geo.demo.common import DEFAULT_SEED, STATUS_DATE, TABLES
 from geo.demo.generate import generate
 from geo.demo.load import has_data, load
 

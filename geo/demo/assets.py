@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from geo.demo.frame import Frame
+from geo.demo.boundaries import Frame
 
 
 @dataclass

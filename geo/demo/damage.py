@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from geo.demo.base import ASSESS_DEADLINE, OPEN_DEADLINE, STATUS_DATE, USER, YEAR_END, keep
+from geo.demo.common import ASSESS_DEADLINE, OPEN_DEADLINE, STATUS_DATE, USER, YEAR_END, keep
 from geo.demo.names import RESP_UNITS
 
 ROAD_STAGES = ("assess", "not_started", "opening", "opened", "repairing", "done", "accepted")

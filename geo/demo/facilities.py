@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import shapely
 
 from geo.demo.assets import Assets, nearest_villages, offset_inside, township_villages
-from geo.demo.frame import Frame
+from geo.demo.boundaries import Frame
 from geo.demo.names import OPERATORS
 
 PV_RANGE = (100, 140)
@@ -93,6 +92,3 @@ def build_pv(frame: Frame, rng: np.random.Generator) -> Assets:
                 name=f"{frame.vil_name[v]}光伏扶贫电站", capacity_kw=cap, village=v)
     return out
 
-
-def point_xy(assets: Assets) -> np.ndarray:
-    return shapely.get_coordinates(np.array(assets.geom, dtype=object))

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import METRIC_EPSG, STORAGE_EPSG, project_geoms, project_xy
-from geo.demo.base import (
+from geo.demo.common import (
     COUNTY_NAME,
     DEFAULT_SEED,
     SOURCE,

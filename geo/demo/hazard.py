@@ -17,7 +17,7 @@ import shapely
 import shapely.affinity
 
 from geo.crs import project_geoms
-from geo.demo.base import as_multi, points_inside
+from geo.demo.common import as_multi, points_inside
 
 RIVERS_LONLAT: dict[str, list[tuple[float, float]]] = {
     "沙河": [(113.40, 33.715), (113.50, 33.702), (113.58, 33.692), (113.64, 33.680),

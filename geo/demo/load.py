@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from tqdm import tqdm
 
 from geo.crs import STORAGE_EPSG
-from geo.demo.base import TABLES
+from geo.demo.common import TABLES
 from geo.errors import DatabaseError, DataExistsError
 
 CHUNK_ROWS = 50_000

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.demo.base import keep
-from geo.demo.frame import Frame
+from geo.demo.boundaries import Frame
+from geo.demo.common import keep
 from geo.demo.hazard import Hazard
 from geo.demo.names import person_names
 

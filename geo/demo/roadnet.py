@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from shapely.ops import nearest_points
 
-from geo.demo.frame import Frame
+from geo.demo.boundaries import Frame
 
 CROSS_TOWNSHIP_COST = 2.5
 EXTRA_LINK_SHARE = 0.12

@@ -8,14 +8,14 @@ import numpy as np
 import shapely
 
 from geo.demo.assets import Assets
-from geo.demo.base import stream
+from geo.demo.boundaries import Frame, build_frame
+from geo.demo.common import stream
 from geo.demo.facilities import build_clinics, build_pv, build_schools, build_telecom
-from geo.demo.frame import Frame, build_frame
 from geo.demo.hazard import Hazard, build_hazard
 from geo.demo.names import HELP_UNITS
 from geo.demo.people import hamlets
 from geo.demo.roadnet import RoadNet, build_roadnet
-from geo.demo.roads import Segments, build_segments
+from geo.demo.segments import Segments, build_segments
 from geo.demo.utilities import build_power, build_water
 
 SEVERE_SHARE = 0.35  # share of a village under more than 1 m of water that makes it 重灾村

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.demo.base import keep
+from geo.demo.common import keep
 from geo.demo.damage import damage_draw, repair_columns
-from geo.demo.roads import Segments
+from geo.demo.segments import Segments
 from geo.demo.structure import Structure
 
 ROAD_CHANCE = (0.004, 0.08, 0.22, 0.4, 0.55)  # by flood depth level 0 (dry) … 4 (>2 m)

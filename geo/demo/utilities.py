@@ -10,7 +10,7 @@ import shapely
 from shapely.ops import substring
 
 from geo.demo.assets import Assets, nearest_villages, offset_inside, township_villages
-from geo.demo.frame import Frame
+from geo.demo.boundaries import Frame
 from geo.demo.hazard import Hazard
 from geo.demo.roadnet import RoadNet
 

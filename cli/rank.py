@@ -1,0 +1,100 @@
+"""``tracker rank`` — the repair priority queue (先重点后一般), best first, with reasons.
+
+What was typed becomes the one ``Filter``; ``views.queue.rank_queue`` reads the database
+(geo/rank/inputs.py) and ranks it (geo/rank/core.py), as the app's repair list does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from typing import Any, TextIO
+
+from sqlalchemy import exc as sa_exc
+
+from geo.db.engine import get_engine, unreachable
+from geo.rank.core import CannotRank, QueueRow, RankResult, row_dict, rows_frame
+from layers.filter import parse_filter
+from views.queue import rank_queue
+
+FORMATS = ("table", "csv", "json")
+TABLE_COLUMNS = (
+    ("rank", "序号"), ("layer_zh", "图层"), ("code", "编码"), ("name", "名称"),
+    ("township", "乡镇"), ("task", "任务"), ("status_zh", "状态"), ("urgency", "缓急"),
+    ("use", "用途"), ("importance", "重点"), ("villages_cut_off", "断通村"),
+    ("households", "户数"), ("weighted_households", "加权户数"), ("reason", "理由"),
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cmd = sub.add_parser("rank", help="repair priority queue with reasons (先重点后一般)")
+    cmd.add_argument("--township", help="township code(s) or name(s), comma-separated")
+    cmd.add_argument("--layer", help="layer name(s) or label(s), e.g. roads or 水毁公路")
+    cmd.add_argument("--status", help="status code(s) or label(s), e.g. not_started,抢通中")
+    cmd.add_argument("--format", choices=FORMATS, default="table", help="output (default: table)")
+    cmd.add_argument("--rules", help="rules file (default: data/rank_rules.toml)")
+    cmd.add_argument("--limit", type=int, default=0, help="show only the first N rows (0: all)")
+    cmd.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    try:
+        with engine.connect() as conn:
+            chosen = parse_filter(conn, layers=args.layer, statuses=args.status,
+                                  townships=args.township)
+            result = rank_queue(conn, chosen, rules=args.rules)
+    except sa_exc.OperationalError as error:
+        raise unreachable(engine.url, error) from None
+    write(result, args.format, sys.stdout, limit=args.limit)
+    if result.cannot_rank and args.format != "table":
+        print(f"tracker: {len(result.cannot_rank)} damaged asset(s) cannot be ranked; "
+              "run with --format table to see why.", file=sys.stderr)
+    return 0
+
+
+def write(result: RankResult, fmt: str, out: TextIO, *, limit: int = 0) -> None:
+    rows = result.rows[:limit] if limit > 0 else result.rows
+    if fmt == "json":
+        json.dump([row_dict(r) for r in rows], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        frame = rows_frame(rows)
+        for col in ("key_reasons", "cut_off_villages"):
+            frame[col] = frame[col].map("、".join)
+        frame.to_csv(out, index=False, lineterminator="\n")
+    else:
+        out.write(table(rows, result.cannot_rank))
+
+
+def table(rows: list[QueueRow], cannot: list[CannotRank]) -> str:
+    lines = [f"修复优先级队列 Repair priority queue — {len(rows)} 项任务 tasks"]
+    cells = [[label for _, label in TABLE_COLUMNS]]
+    for row in rows:
+        data = row_dict(row) | {"reason": row.reason}
+        cells.append([_cell(data.get(key)) for key, _ in TABLE_COLUMNS])
+    lines += _aligned(cells)
+    if cannot:
+        lines += ["", f"无法排序 Cannot rank — {len(cannot)} 项"]
+        lines += _aligned([["图层", "编码", "名称", "乡镇", "状态", "原因"]] + [
+            [c.layer_zh, c.code, c.name, c.township, c.status, c.reason] for c in cannot])
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _aligned(cells: list[list[str]]) -> list[str]:
+    """Pad every column but the last to its widest cell (Chinese characters count double)."""
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]) - 1)]
+    return ["  ".join([c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=False)]
+                      + [r[-1]]) for r in cells]

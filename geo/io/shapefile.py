@@ -1,0 +1,177 @@
+"""Shapefile zips that open right in ArcGIS and QGIS.
+
+Per layer and geometry family one .shp/.shx/.dbf/.prj/.cpg set, plus ``field_dictionary.csv``
+(short field code → Chinese name → English → type → meaning and vocabulary) and ``README.txt``.
+DBF limits handled here: field names ≤ 10 ASCII bytes, text ≤ 254 bytes in the chosen encoding
+(cut on a character boundary and reported), characters the encoding cannot hold replaced by
+``?`` (reported), real DBF dates (pyogrio writes a Date field from an Arrow date32 column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo import crs as geo_crs
+from geo.errors import ValidationError
+from geo.io.model import (
+    DICTIONARY_HEADERS,
+    ExportOptions,
+    ExportSummary,
+    LayerData,
+    dictionary_rows,
+    output_fields,
+    output_frame,
+    split_by_family,
+)
+
+DBF_TEXT_BYTES = 254
+DBF_NAME_BYTES = 10
+SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+DICTIONARY = "field_dictionary.csv"
+README = "README.txt"
+FAMILY_TEXT = {"point": "点 Point", "line": "线 LineString", "polygon": "面 Polygon"}
+
+
+def write_zip(layers: Sequence[LayerData], options: ExportOptions, target: Path,
+              summary: ExportSummary) -> None:
+    """Write all layers into one zip at ``target`` (a staging path: the caller renames it)."""
+    with tempfile.TemporaryDirectory(prefix="shp-", dir=target.parent) as work:
+        folder = Path(work)
+        written: list[tuple[LayerData, str, str]] = []  # layer, file stem, family
+        for layer in layers:
+            for stem, family in _write_layer(layer, options, folder, summary):
+                written.append((layer, stem, family))
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for _layer, stem, _family in written:
+                for suffix in SIDECARS:
+                    archive.write(folder / f"{stem}{suffix}", f"{stem}{suffix}")
+            archive.writestr(DICTIONARY, dictionary_csv(layers, options))
+            archive.writestr(README, readme_text(written, options, summary).encode("utf-8-sig"))
+
+
+def _write_layer(layer: LayerData, options: ExportOptions, folder: Path,
+                 summary: ExportSummary) -> list[tuple[str, str]]:
+    check_field_names(layer, options.include_private)
+    frame = output_frame(layer, "shp", options.include_private, "shp", options.epsg)
+    lists = {s.shp for s in output_fields(layer, options.include_private) if s.kind == "codes"}
+    fit_text(frame, layer.name, options.encoding, summary, lists)
+    stems = []
+    for stem, part in split_by_family(layer.name, frame):
+        pyogrio.write_dataframe(
+            part, folder / f"{stem}.shp", driver="ESRI Shapefile",
+            encoding=options.encoding, use_arrow=True,
+        )
+        summary.counts[stem] = len(part)
+        stems.append((stem, _family(part)))
+    return stems
+
+
+def _family(part: gpd.GeoDataFrame) -> str:
+    kind = str(part.geometry.iloc[0].geom_type)
+    return "point" if "Point" in kind else "line" if "Line" in kind else "polygon"
+
+
+def check_field_names(layer: LayerData, include_private: bool) -> None:
+    """Short codes must be unique ASCII of at most 10 bytes: a cut name breaks the file."""
+    names = [s.shp for s in output_fields(layer, include_private)]
+    bad = [n for n in names if not n.isascii() or not 0 < len(n.encode()) <= DBF_NAME_BYTES]
+    if bad or len(set(n.lower() for n in names)) != len(names):
+        raise ValidationError(
+            f"layer {layer.name} has shapefile field codes that are not unique ASCII names of at "
+            f"most 10 bytes ({', '.join(bad) or 'duplicates'}); fix the layer's Field.shp codes."
+        )
+
+
+def fit_text(frame: pd.DataFrame, layer: str, encoding: str, summary: ExportSummary,
+             lists: set[str] | None = None) -> None:
+    """Make text fit the DBF in ``encoding``: replace what it cannot hold, cut at 254 bytes.
+
+    Columns in ``lists`` hold codes joined by ';': they are cut after a whole code, so that no
+    half code (which might be another village's code) is left at the end.
+    """
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object:
+            continue
+        whole_codes = column in (lists or set())
+        fitted = [fit_value(v, encoding, whole_codes) for v in frame[column]]
+        frame[column] = pd.Series([f[0] for f in fitted], index=frame.index, dtype=object)
+        replaced = sum(f[1] for f in fitted)
+        cut = sum(f[2] for f in fitted)
+        if replaced:
+            summary.notes.append(
+                f"{layer}.{column}: {replaced} value(s) had characters {encoding} cannot hold, "
+                "written as '?' (export with UTF-8 to keep them)"
+            )
+        if cut:
+            where = "after a whole code" if whole_codes else "on a character boundary"
+            summary.notes.append(
+                f"{layer}.{column}: {cut} value(s) longer than {DBF_TEXT_BYTES} bytes in "
+                f"{encoding} were cut {where} (the GeoPackage keeps them whole)"
+            )
+
+
+def fit_value(value: object, encoding: str, whole_codes: bool = False) -> tuple[object, bool, bool]:
+    """(value as the DBF will hold it, characters replaced?, cut?)."""
+    if not isinstance(value, str):
+        return value, False, False
+    if len(value) <= DBF_TEXT_BYTES and value.isascii():
+        return value, False, False  # the common case (codes, numbers as text): nothing to do
+    data = value.encode(encoding, errors="replace")
+    text = data.decode(encoding)
+    replaced = text != value
+    if len(data) <= DBF_TEXT_BYTES:
+        return text, replaced, False
+    # decoding with "ignore" drops a half multi-byte character at the cut
+    kept = data[:DBF_TEXT_BYTES].decode(encoding, errors="ignore")
+    ends_whole = text[len(kept):len(kept) + 1] == ";"
+    if whole_codes and not ends_whole and ";" in kept:
+        kept = kept[: kept.rfind(";")]
+    return kept, replaced, True
+
+
+def dictionary_csv(layers: Sequence[LayerData], options: ExportOptions) -> bytes:
+    """The field dictionary, UTF-8 with BOM so that Excel shows the Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(DICTIONARY_HEADERS)
+    writer.writerows(dictionary_rows(layers, options.include_private))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def readme_text(written: Sequence[tuple[LayerData, str, str]], options: ExportOptions,
+                summary: ExportSummary) -> str:
+    epsg = options.epsg
+    crs_name = geo_crs.crs(epsg).name
+    axes = ("X = 东坐标 easting, Y = 北坐标 northing (m)" if geo_crs.crs(epsg).is_projected
+            else "X = 经度 longitude, Y = 纬度 latitude (°)")
+    private = ("包含 included (logged)" if options.include_private else "不含 not included")
+    lines = [
+        "舞阳县水毁修复与防返贫跟踪 — 数据导出 / Wuyang flood-recovery tracker — data export",
+        "",
+        f"导出时间 Exported at : {options.created.isoformat(timespec='seconds')}",
+        f"导出人 Exported by   : {options.user}",
+        f"坐标系 CRS           : EPSG:{epsg} {crs_name} ({geo_crs.EXPORT_EPSGS.get(epsg, '')})",
+        f"坐标轴 Axes          : {axes}",
+        f"编码 Encoding        : {options.encoding} (.cpg)",
+        f"筛选 Filter          : {options.filter_text}",
+        f"个人信息 Personal data: {private}",
+        f"要素总数 Features    : {summary.total}",
+        "",
+        "文件 Files:",
+    ]
+    for layer, stem, family in written:
+        lines.append(f"  {stem}.shp  {layer.zh} / {layer.en}  {FAMILY_TEXT[family]}  "
+                     f"{summary.counts[stem]} 个要素 features")
+    lines += ["", f"字段说明 Field dictionary: {DICTIONARY}", "",
+              "附注 Notes:"]
+    lines += [f"  - {note}" for note in summary.notes] or ["  - 无 none"]
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,134 @@
+"""End to end in a real headless Chromium (Debian's; Playwright never downloads a browser).
+
+`streamlit run app.py` runs as a subprocess against the committed test database. The tests look
+inside st_folium's iframe, record every request (anything leaving localhost fails: the app must
+work with no internet), click features on the canvas-rendered map, change filters, download an
+export, and save screenshots of what they saw to build/screenshots/ (git-ignored: a test run never
+changes tracked files; the README's screenshots come from the demo county, scripts/screenshots.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
+from tests.helpers.app import XSS_NAME, app_database_url
+
+__all__ = ["app_database_url"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgis]
+@pytest.fixture(scope="module")
+def server(app_database_url: str) -> Iterator[str]:
+    log_path = ROOT / "build" / "streamlit-test.log"
+    with streamlit_server(app_database_url, log_path, "browser") as url:
+        yield url
+    log_path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: install it with "
+                    "'sudo apt-get install -y chromium' (make test does) or set TRACKER_CHROMIUM.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def visit(browser: Browser, server: str) -> Iterator[Visit]:
+    v = Visit(browser, server)
+    yield v
+    v.close()
+
+
+def test_map_shows_every_layer_offline(visit: Visit) -> None:
+    started = time.monotonic()
+    visit.open("/")
+    frame = visit.map_frame()
+    frame.locator("canvas").first.wait_for(timeout=30000)
+    first_paint = time.monotonic() - started
+    names = frame.locator(".leaflet-control-layers").text_content() or ""
+    for label in ("水毁公路 (4)", "学校 (2)", "农户 (3)", "行政村", "淹没范围"):
+        assert label in names, names
+    shoot(visit, "map.png")
+    assert visit.external() == [], visit.external()
+    assert any("/app/static/vendor/leaflet-1.9.4/leaflet.js" in u for u in visit.requests)
+    assert first_paint < 30
+
+
+def test_status_filter_changes_the_count(visit: Visit) -> None:
+    visit.open("/")
+    visit.map_frame()
+    before = visit.metric(0)
+    sidebar = visit.page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").first.click()
+    visit.page.get_by_role("option", name="已完工").click()
+    visit.page.keyboard.press("Escape")
+    visit.page.wait_for_function(
+        f"() => document.querySelector('[data-testid=stMetricValue]').innerText.trim() != '{before}'",
+        timeout=30000)
+    after = visit.metric(0)
+    assert 0 < after < before
+    frame = visit.map_frame()
+    # the map shows the same filtered set (textContent: the control may be collapsed)
+    expect(frame.locator(".leaflet-control-layers")).to_contain_text("水毁公路 (1)", timeout=30000)
+    assert visit.external() == []
+
+
+def test_click_opens_the_detail_panel(visit: Visit) -> None:
+    visit.open("/")
+    visit.map_frame()
+    visit.click_map_at(33.605, 113.65)  # 北舞渡镇水厂
+    panel = visit.page.get_by_text("水毁水利工程 · #")
+    panel.wait_for(timeout=30000)
+    visit.page.get_by_text("北舞渡镇水厂").first.wait_for(state="attached", timeout=30000)
+    save = visit.page.get_by_role("button", name="保存状态")
+    assert save.count() == 1
+    save.scroll_into_view_if_needed()
+    shoot(visit, "detail.png", full_page=False)
+
+
+def test_household_html_shows_as_text_in_the_popup(visit: Visit) -> None:
+    visit.open("/")
+    frame = visit.map_frame()
+    # the household sits on a damaged road, which is drawn above the households: hide the roads
+    visit.hide_layer("水毁公路")
+    visit.click_map_at(33.606, 113.656, zoom=18)  # the household whose name is an <img> tag
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=30000)
+    assert XSS_NAME in popup.inner_text()
+    assert popup.locator("img").count() == 0
+    time.sleep(0.5)
+    assert visit.dialogs == []
+    html = frame.locator("body").inner_html()
+    assert "41112119800101123X" not in html and "13800000000" not in html
+
+
+def test_pages_render_and_export_downloads(visit: Visit) -> None:
+    for path, shot, text in (("/repairs", "repairs.png", "修复优先清单"),
+                             ("/progress", "progress.png", "两个时限"),
+                             ("/households", "households.png", "受灾风险农户")):
+        visit.open(path)
+        visit.page.get_by_text(text).first.wait_for(timeout=30000)
+        visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=30000)
+        shoot(visit, shot)
+    visit.open("/export")
+    visit.page.get_by_role("button", name="生成文件").click()
+    download_button = visit.page.get_by_test_id("stDownloadButton")
+    download_button.wait_for(timeout=60000)
+    with visit.page.expect_download(timeout=60000) as info:
+        download_button.locator("button").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".zip")
+    target = Path(download.path())
+    assert target.stat().st_size > 1000
+    assert visit.external() == []

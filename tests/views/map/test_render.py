@@ -1,0 +1,151 @@
+"""The map as folium objects: offline assets, basemaps, labels, styles, drawing order, legend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+import shapely
+
+from geo.settings import get_settings
+from layers import REGISTRY
+from tests.helpers.maps import NAMES, XSS, frame, households, rendered, roads
+from views.i18n import LANGS, STRINGS, t
+from views.map import geojson, render, viewport
+
+
+def test_map_loads_only_vendored_assets_and_they_exist() -> None:
+    data = {"roads": geojson.asset_collection(REGISTRY.get("roads"), roads(["done"]), NAMES,
+                                                   "zh")}
+    m = render.base_map({}, get_settings({}), "zh")
+    groups = render.feature_groups(data, "zh")
+    assert render.external_urls(m, *groups, folium.LayerControl()) == []
+    html = m.get_root().render()
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "code.jquery" not in html
+    for _, url in render.VENDOR_JS + render.VENDOR_CSS:
+        path = render.STATIC_DIR / url.removeprefix(render.STATIC_URL + "/")
+        assert path.is_file(), path
+        licenses = list(path.parent.glob("LICENSE*")) + list(path.parent.parent.glob("LICENSE*"))
+        assert licenses, f"no license beside {path}"
+
+
+def test_basemap_choices() -> None:
+    assert render.tile_layers(get_settings({})) == []
+    osm = render.tile_layers(get_settings({"TRACKER_BASEMAP": "osm"}))
+    assert len(osm) == 1 and "openstreetmap" in osm[0].tiles
+    tdt = render.tile_layers(get_settings({"TRACKER_BASEMAP": "tianditu",
+                                            "TRACKER_TIANDITU_KEY": "abc123"}))
+    urls = [layer.tiles for layer in tdt]
+    assert any("vec_w" in u for u in urls) and any("cva_w" in u for u in urls)
+    assert all("tk=abc123" in u and "TILEMATRIXSET=w" in u for u in urls)
+    assert all(layer.options.get("subdomains") == "01234567" for layer in tdt)
+
+
+def test_every_string_has_both_languages() -> None:
+    for key, entry in STRINGS.items():
+        assert set(entry) == set(LANGS), key
+    assert t("count_assets", "en", n=3) == "Matching assets: 3"
+    assert t("count_assets", "xx", n=3) == t("count_assets", "zh", n=3)
+
+
+def test_legend_lists_statuses_and_layers() -> None:
+    text = render.legend_html("zh")
+    for label in ("未开工", "已完工", "学校", "监测对象"):
+        assert label in text
+
+
+def test_vendor_readme_names_every_directory() -> None:
+    readme = (render.STATIC_DIR / "README.md").read_text(encoding="utf-8")
+    for directory in Path(render.STATIC_DIR).iterdir():
+        if directory.is_dir():
+            assert directory.name in readme
+
+
+def test_base_map_opens_on_the_county_with_fractional_zoom() -> None:
+    county_box = shapely.box(113.3, 33.2, 113.9, 33.7)
+    frames = {"county": frame("county", [("411121", county_box)])}
+    m = render.base_map(frames, get_settings({}), "zh")
+    center, zoom = viewport.fit_view(county_box.bounds)
+    assert tuple(m.location) == pytest.approx(center)
+    assert m.options["zoom"] == zoom and m.options["zoom_snap"] == viewport.ZOOM_SNAP
+    assert "zoomSnap" in m.get_root().render()
+
+
+def test_township_labels_are_escaped_inside_and_not_interactive() -> None:
+    town = shapely.Polygon([(113.3, 33.2), (113.5, 33.2), (113.5, 33.25), (113.35, 33.25),
+                            (113.35, 33.4), (113.3, 33.4)])  # an L: its centroid lies outside
+    data = frame("townships", [("411121102", town)])
+    data["features"][0]["properties"]["tip"] = geojson.esc(XSS)
+    [(location, text)] = render.label_points(data)
+    assert town.contains(shapely.Point(location[1], location[0]))
+    assert text == "&lt;img src=x onerror=alert(1)&gt;"
+    m = render.base_map({"townships": data}, get_settings({}), "zh")
+    html = m.get_root().render()
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # as text only
+    assert "interactive: false" in html and f'"{render.LABEL_CLASS}"' in html
+    assert render.external_urls(m) == []
+    folium.LayerControl().add_to(m)  # the labels can be switched off in the layer control
+    # (written as UTF-8: views.map.render turns off jinja's \\uXXXX escaping of Chinese text)
+    assert '"乡镇名称" : feature_group' in m.get_root().render()
+
+
+def test_households_are_drawn_below_the_infrastructure() -> None:
+    order = render.drawing_order()
+    assert sorted(order) == sorted(REGISTRY.names)
+    assert order.index("households") < min(order.index(la.name) for la in REGISTRY.repairable())
+    collections = {
+        "roads": geojson.asset_collection(REGISTRY.get("roads"), roads(["not_started"]), NAMES,
+                                               "zh"),
+        "households": geojson.household_collection(households(10), NAMES, "zh", limit=5),
+    }
+    groups = render.feature_groups(collections, "zh")
+    assert [g.layer_name.split(" ")[0] for g in groups] == ["农户（按村汇总的农户）", "水毁公路"]
+    # on the one canvas, what is added later is drawn on top: households first in the page too
+    html = rendered(collections)
+    assert html.index("village_totals:411121102201") < html.index('"roads:1"')
+
+
+def test_damaged_lines_stand_out_and_undamaged_ones_recede() -> None:
+    data = geojson.asset_collection(REGISTRY.get("roads"), roads(["not_started", None]),
+                                         NAMES, "zh")
+    damaged, intact = (render._style(f) for f in data["features"])
+    assert damaged["color"] == geojson.STATUS_COLORS["not_started"]
+    assert intact["color"] == geojson.UNDAMAGED_COLOR
+    assert damaged["weight"] >= 2 * intact["weight"] and damaged["opacity"] > intact["opacity"]
+
+
+def test_frame_styles_bold_county_dashed_townships_faint_villages_translucent_flood() -> None:
+    def style(layer: str, **props: str) -> dict[str, Any]:
+        return render._style({"type": "Feature", "properties": {"layer": layer, **props},
+                               "geometry": None})
+
+    county, towns, villages = style("county"), style("townships"), style("villages")
+    flood = style("flood_extent", color=geojson.DEPTH_COLORS["gt2"])
+    assert county["weight"] > towns["weight"] > villages["weight"]
+    assert towns.get("dashArray") and not county.get("dashArray")
+    assert villages["opacity"] < towns["opacity"]
+    assert flood["weight"] == 0 and 0 < flood["fillOpacity"] < 0.5
+    assert flood["fillColor"] == geojson.DEPTH_COLORS["gt2"]
+
+
+def test_legend_matches_what_is_drawn() -> None:
+    each = render.legend_items("zh", "each")
+    totals = render.legend_items("zh", "totals")
+    colours = {c for _, c, _ in each}
+    assert set(geojson.STATUS_COLORS.values()) | set(geojson.DEPTH_COLORS.values()) <= colours
+    assert {c for _, c in geojson.RISK_COLORS} <= colours
+    assert (geojson.UNDAMAGED_COLOR, "thin") in {(c, s) for _, c, s in each}
+    assert ("乡镇", REGISTRY.get("townships").style.color, "dash") in each
+    bubbles = [(label, c) for label, c, shape in totals if shape == "bubble"]
+    assert [c for _, c in bubbles] == [c for _, c in geojson.SHARE_COLORS]
+    assert [label for label, _ in bubbles] == ["无风险户", "有风险户 >0–10%", "有风险户 10%–30%",
+                                               "有风险户 ≥30%"]
+    assert "dot" not in {shape for _, _, shape in totals}  # no single households drawn
+    assert "监测对象" not in render.legend_html("zh", "totals")
+    assert "农户" not in render.legend_html("zh", "none")
+    assert render.households_mode({}) == "none"
+    assert render.households_mode(
+        {"households": geojson.household_collection(households(3), NAMES, "zh")}) == "each"
+    assert "Households per village" in render.legend_html("en", "totals")

@@ -1,0 +1,125 @@
+"""The progress report: repairs counted by status and layer and by township, and what is past
+the two policy deadlines (infrastructure, C/D houses). No Streamlit here; the page caches and shows
+these tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from layers import REGISTRY
+from layers.filter import Filter
+from layers.store import read_layer
+from layers.vocabularies import FINISHED_STATUSES, HOUSE_GRADE, STATUS
+from views.i18n import t
+from views.map.geojson import status_label
+from views.names import Names, load_names
+
+HOUSE_DEADLINE = dt.date(2021, 11, 30)  # C/D houses repaired or rebuilt (POLICY.md)
+INFRA_DEADLINE = dt.date(2021, 12, 31)  # infrastructure basically repaired
+
+
+def _finished(code: object) -> bool:
+    return code in FINISHED_STATUSES
+
+
+def progress_frames(bind: sa.Connection, filters: Filter, lang: str,
+                    as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """Counts by status × layer, by township, and the overdue items of the two deadlines."""
+    rows = []
+    for layer in REGISTRY.repairable():
+        gdf = read_layer(bind, layer, townships=list(filters.townships) or None,
+                         villages=list(filters.villages) or None)
+        gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
+        for rec in gdf.drop(columns="geom").to_dict("records"):
+            rows.append({"layer": layer, **rec})
+    names = load_names(bind)
+    return {
+        "by_status": _by_status(rows, lang),
+        "by_township": _by_township(rows, names, lang),
+        "overdue_infra": _overdue_infra(rows, names, lang, as_of),
+        "houses": _houses(bind, filters, names, lang, as_of),
+    }
+
+
+def _by_status(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    index = [la.label(lang) for la in REGISTRY.repairable()]
+    columns = [STATUS.label(c, lang) for c in STATUS.codes]
+    table = pd.DataFrame(0, index=index, columns=columns)
+    for row in rows:
+        table.loc[row["layer"].label(lang), STATUS.label(row["status"], lang)] += 1
+    total = table.sum(axis=1)
+    done = table[[STATUS.label(c, lang) for c in FINISHED_STATUSES]].sum(axis=1)
+    table[t("col_total", lang)] = total
+    table[t("pct_done", lang) + " (%)"] = (100 * done / total.where(total > 0)).round(1).fillna(0)
+    table.index.name = t("col_layer", lang)
+    return table
+
+
+def _by_township(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.DataFrame:
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        town = names.township(row.get("township_code")) or "—"
+        entry = counts.setdefault(town, [0, 0])
+        entry[0 if _finished(row["status"]) else 1] += 1
+    table = pd.DataFrame(
+        [(town, done, open_, done + open_) for town, (done, open_) in sorted(counts.items())],
+        columns=[t("col_township", lang), t("col_done", lang), t("col_open", lang),
+                 t("col_total", lang)],
+    )
+    total = table[t("col_total", lang)]
+    table[t("col_percent", lang)] = (100 * table[t("col_done", lang)] / total).round(1)
+    return table
+
+
+def _overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
+                   as_of: dt.date) -> pd.DataFrame:
+    out = []
+    for row in rows:
+        if _finished(row["status"]):
+            continue
+        deadline = _date(row.get("deadline")) or INFRA_DEADLINE
+        deadline = min(deadline, INFRA_DEADLINE)
+        if as_of > deadline:
+            out.append({
+                t("col_layer", lang): row["layer"].label(lang),
+                t("col_name", lang): row.get("name"),
+                t("col_township", lang): names.township(row.get("township_code")),
+                t("col_status", lang): status_label(row["status"], lang),
+                t("col_deadline", lang): deadline.isoformat(),
+                t("col_days_overdue", lang): (as_of - deadline).days,
+            })
+    columns = [t(k, lang) for k in ("col_layer", "col_name", "col_township", "col_status",
+                                     "col_deadline", "col_days_overdue")]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _houses(bind: sa.Connection, filters: Filter, names: Names, lang: str,
+            as_of: dt.date) -> pd.DataFrame:
+    """C/D-class houses whose housing risk is still open (the 30 November deadline)."""
+    gdf = read_layer(bind, "households", townships=list(filters.townships) or None,
+                     villages=list(filters.villages) or None)
+    gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
+    days = max((as_of - HOUSE_DEADLINE).days, 0)
+    return pd.DataFrame({
+        t("col_code", lang): gdf["code"].to_numpy(),
+        t("col_head", lang): gdf["head_name"].to_numpy(),
+        t("col_village", lang): [names.village(v) for v in gdf["village_code"]],
+        t("col_house_grade", lang): [HOUSE_GRADE.label(v, lang) for v in gdf["house_grade"]],
+        t("col_deadline", lang): HOUSE_DEADLINE.isoformat(),
+        t("col_days_overdue", lang): days,
+    })
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp) and not pd.isna(value):
+        return value.date()
+    return None

@@ -1,0 +1,66 @@
+"""The repair queue as the pages and the CLI use it: rank through the one Filter, and show it.
+
+Rows stay ``QueueRow`` / ``CannotRank`` from the ranking core all the way to the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo.rank.core import CannotRank, QueueRow, RankResult, row_dict
+from geo.rank.inputs import load_registry_rules, rank_from_db
+from geo.rank.rules import Rules
+from layers import REGISTRY
+from layers.filter import Filter
+from layers.vocabularies import STATUS
+from views.i18n import t
+from views.map.geojson import status_label
+from views.names import Names
+
+QUEUE_COLUMNS = ("rank", "layer", "id", "name", "township", "task", "status", "urgency", "use",
+                 "importance", "villages_cut_off", "households", "weighted_households", "reason")
+
+
+def rank_queue(conn: sa.Connection, chosen: Filter | None = None,
+               rules: Rules | str | None = None) -> RankResult:
+    """The county's repair queue, best first, then the rows of ``chosen``'s townships, layers and
+    statuses (``rank`` renumbered, ``county_rank`` kept). ``rules``: parsed, a path, or None for
+    data/rank_rules.toml."""
+    chosen = chosen or Filter()
+    return rank_from_db(conn, REGISTRY, townships=chosen.townships, layers=chosen.layers,
+                        statuses=chosen.statuses, rules=rules)
+
+
+def load_rules(path: str | None = None) -> Rules:
+    """The rules file checked against the registry's vocabularies (categories, risks, statuses)."""
+    return load_registry_rules(REGISTRY, path)
+
+
+def queue_json(rows: list[QueueRow] | RankResult, *, indent: int | None = 2) -> str:
+    """The public JSON form: a list, best first, of one object per task (see README)."""
+    items = rows.rows if isinstance(rows, RankResult) else rows
+    return json.dumps([row_dict(r) for r in items], ensure_ascii=False, indent=indent)
+
+
+def queue_frame(rows: list[QueueRow], names: Names, lang: str) -> pd.DataFrame:
+    """The repair list as a table with headers and labels in ``lang``."""
+    data = pd.DataFrame([[getattr(row, c) for c in QUEUE_COLUMNS] for row in rows],
+                        columns=list(QUEUE_COLUMNS))
+    data["layer"] = [REGISTRY.get(v).label(lang) for v in data["layer"]]
+    data["status"] = [status_label(v, lang) if v in STATUS else v for v in data["status"]]
+    data["township"] = [names.township(row.township_code) or row.township for row in rows]
+    return data.rename(columns={c: t(f"col_{c}", lang) for c in QUEUE_COLUMNS})
+
+
+def cannot_rank_frame(rows: list[CannotRank], lang: str) -> pd.DataFrame:
+    """Assets the ranking could not place (no geometry, no village link), with the reason."""
+    return pd.DataFrame({
+        t("col_layer", lang): [REGISTRY.get(r.layer).label(lang) for r in rows],
+        t("col_code", lang): [r.code for r in rows],
+        t("col_name", lang): [r.name for r in rows],
+        t("col_township", lang): [r.township for r in rows],
+        t("col_problem", lang): [r.reason for r in rows],
+    })
