@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench demo db-up db-down clean screenshots
+.PHONY: install run test lint bench loadtest demo db-up db-down clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 
 bench: install
 	@$(BIN)/python -m benchmarks.run $(ONLY)
+
+# N real Streamlit sessions (websocket) against the demo county for a bounded time: p50/p95/max, RSS
+loadtest: install
+	@$(BIN)/python -m benchmarks.loadtest --sessions $(or $(SESSIONS),20) --seconds $(or $(SECONDS),60)
 
 demo: install
 	@$(BIN)/tracker db up && $(BIN)/tracker db migrate && $(BIN)/tracker demo --replace

@@ -1,0 +1,206 @@
+"""Load test: N real Streamlit sessions against a local app, each re-running pages for a while.
+
+Every session speaks Streamlit's own protocol over a websocket to ``/_stcore/stream`` (subprotocol
+``streamlit``): it sends a ``BackMsg`` with ``rerun_script`` for a page and reads ``ForwardMsg``
+until ``script_finished``, as a browser tab does, then waits 1–3 s (an official clicking briskly)
+and runs another page. The run is bounded in time and count and talks to 127.0.0.1 only.
+
+    python -m benchmarks.loadtest --sessions 20 --seconds 60          # demo county, throwaway DB
+    python -m benchmarks.loadtest --url http://127.0.0.1:8501 ...     # an app you started yourself
+
+Prints per-page-run p50/p95/max, errors and the server's peak RSS; ``main()`` returns the same
+figures for ``make bench`` (``bench_load`` wraps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin, Subprotocol
+
+from geo.demo import generate
+from geo.demo import load as load_demo
+from geo.testing.browser import ROOT, streamlit_server
+from geo.testing.databases import temporary_database
+
+PAGES = ("map", "repairs", "progress", "households", "export")
+MAX_RUNS_PER_SESSION = 500  # a hard bound besides the time limit
+RUN_TIMEOUT_S = 120.0
+
+
+@dataclass
+class Outcome:
+    """What one session saw: seconds per page run, and errors (exceptions shown, timeouts)."""
+
+    seconds: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Session:
+    """One browser tab's worth of protocol: connect, learn the pages, rerun them."""
+
+    def __init__(self, base: str) -> None:
+        if not base.startswith(("http://127.", "http://localhost")):
+            raise ValueError(f"load tests run against this machine only, not {base}")
+        ws_url = base.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+        # legacy=True: a plain connection object we close ourselves (the session outlives a with)
+        self.ws: ClientConnection = connect(ws_url, subprotocols=[Subprotocol("streamlit")],
+                                            origin=Origin(base), open_timeout=30, max_size=None,
+                                            legacy=True)
+        self.pages: dict[str, str] = {}  # url path → page script hash
+
+    def run(self, page: str = "", widgets: bytes | None = None) -> tuple[float, list[str]]:
+        """Rerun ``page`` (url path; "" = the default) and wait until the script finished."""
+        msg = BackMsg()
+        msg.rerun_script.page_name = page
+        msg.rerun_script.page_script_hash = self.pages.get(page, "")
+        if widgets is not None:
+            msg.rerun_script.widget_states.ParseFromString(widgets)
+        started = time.perf_counter()
+        self.ws.send(msg.SerializeToString())
+        errors = self._until_finished(started + RUN_TIMEOUT_S)
+        return time.perf_counter() - started, errors
+
+    def _until_finished(self, deadline: float) -> list[str]:
+        errors: list[str] = []
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return [*errors, "timeout"]
+            fwd = ForwardMsg()
+            fwd.ParseFromString(self.ws.recv(timeout=left))  # type: ignore[arg-type]
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.pages = {p.url_pathname: p.page_script_hash for p in fwd.new_session.app_pages}
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    errors.append(element.exception.message[:200])
+            elif kind == "script_finished":
+                return errors
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def _session_loop(base: str, until: float, seed: int, outcome: Outcome,
+                  prepare: Callable[[Session], None] | None) -> None:
+    rng = random.Random(seed)
+    try:
+        session = Session(base)
+    except Exception as error:  # a refused connection is a result of the test, not a crash
+        outcome.errors.append(f"connect: {error}")
+        return
+    try:
+        session.run()  # first load: the default page, learns the page hashes
+        if prepare is not None:
+            prepare(session)
+        for _ in range(MAX_RUNS_PER_SESSION):
+            if time.monotonic() >= until:
+                break
+            seconds, errors = session.run(rng.choice(PAGES))
+            outcome.seconds.append(seconds)
+            outcome.errors += errors
+            time.sleep(rng.uniform(1.0, 3.0))
+    except Exception as error:
+        outcome.errors.append(f"{type(error).__name__}: {error}")
+    finally:
+        session.close()
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _all_pids(pid: int) -> list[int]:
+    """The server and its children (Streamlit runs in one process; be safe all the same)."""
+    kids = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if kids.exists():
+        for child in kids.read_text().split():
+            found += _all_pids(int(child))
+    return found
+
+
+def load(base: str, sessions: int, seconds: float, server_pid: int | None = None,
+         prepare: Callable[[Session], None] | None = None) -> dict[str, object]:
+    """Run ``sessions`` sessions for ``seconds`` against ``base``; the figures."""
+    until = time.monotonic() + seconds
+    outcomes = [Outcome() for _ in range(sessions)]
+    threads = [threading.Thread(target=_session_loop, args=(base, until, i, o, prepare), daemon=True)
+               for i, o in enumerate(outcomes)]
+    peak = 0.0
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # tabs open over a moment, not in one instant
+    while any(t.is_alive() for t in threads):
+        if server_pid:
+            peak = max(peak, sum(_rss_mb(p) for p in _all_pids(server_pid)))
+        time.sleep(0.5)
+    runs = sorted(s for o in outcomes for s in o.seconds)
+    errors = [e for o in outcomes for e in o.errors]
+    return {
+        "sessions": sessions, "seconds": seconds, "page_runs": len(runs),
+        "p50_s": round(statistics.median(runs), 3) if runs else None,
+        "p95_s": round(runs[int(0.95 * (len(runs) - 1))], 3) if runs else None,
+        "max_s": round(runs[-1], 3) if runs else None,
+        "errors": len(errors), "first_errors": errors[:3],
+        "server_rss_peak_mb": round(peak, 1) if server_pid else None,
+    }
+
+
+@contextmanager
+def demo_app() -> Iterator[tuple[str, int]]:
+    """The app on the demo county in a throwaway database: (base URL, server pid)."""
+    with temporary_database() as engine:
+        with engine.begin() as conn:
+            load_demo(conn, generate(), progress=False)
+        url = engine.url.render_as_string(hide_password=False)
+        with streamlit_server(url, ROOT / "build" / "loadtest-streamlit.log", "loadtest") as base:
+            yield base, _server_pid(base)
+
+
+def _server_pid(base: str) -> int:
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"streamlit" in b" ".join(cmd) and port.encode() in cmd:
+                return int(proc.name)
+    return 0
+
+
+def main(sessions: int = 20, seconds: float = 60.0) -> dict[str, object]:
+    with demo_app() as (base, pid):
+        load(base, 2, 10.0, pid)  # warm-up: imports, the first ranking, caches
+        return load(base, sessions, seconds, pid)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--url", help="a running app on this machine (default: start the demo)")
+    args = parser.parse_args()
+    if args.url:
+        print(json.dumps(load(args.url, args.sessions, args.seconds), indent=2))
+    else:
+        print(json.dumps(main(args.sessions, args.seconds), indent=2))
