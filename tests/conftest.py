@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from geo.demo import generate, load
 from geo.testing import databases
 
 
@@ -68,6 +69,27 @@ def fresh_database(pg_admin_url: str) -> Iterator[Callable[..., str]]:
     yield make
     for url in made:
         databases.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def demo_url(pg_admin_url: str) -> Iterator[str]:
+    """A database holding the demo county (loaded once per test session)."""
+    url = databases.create_database(pg_admin_url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        load(conn, generate(1), progress=False)
+    engine.dispose()
+    yield url
+    databases.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def demo(demo_url: str) -> Iterator[sa.Connection]:
+    """A connection to the demo county inside a transaction rolled back after the test."""
+    engine = sa.create_engine(demo_url)
+    with databases.rolled_back(engine) as conn:
+        yield conn
+    engine.dispose()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -4,46 +4,21 @@ a status change that reorders the queue, the page function's filters and ``track
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from cli import main as tracker
-from geo.demo.generate import generate
-from geo.demo.load import load
 from geo.rank.exposure import People
 from geo.rank.inputs import read_inputs
 from geo.rank.passage import RoadSettings, cut_off_villages
 from geo.rank.sql_reference import sql_exposures
-from geo.testing import databases
 from layers import REGISTRY
 from layers.filter import Filter, parse_filter
 from layers.store import set_status
 from views.queue import load_rules, queue_json, rank_queue
 
 pytestmark = pytest.mark.postgis
-
-
-@pytest.fixture(scope="module")
-def demo_url(pg_admin_url: str) -> Iterator[str]:
-    """A database holding the demo county (loaded once for this module)."""
-    url = databases.create_database(pg_admin_url)
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        load(conn, generate(1), progress=False)
-    engine.dispose()
-    yield url
-    databases.drop_database(pg_admin_url, url)
-
-
-@pytest.fixture
-def demo(demo_url: str) -> Iterator[sa.Connection]:
-    """A connection to the demo county inside a transaction rolled back after the test."""
-    engine = sa.create_engine(demo_url)
-    with databases.rolled_back(engine) as conn:
-        yield conn
-    engine.dispose()
 
 
 def test_exposure_counts_match_postgis_sql(demo: sa.Connection) -> None:

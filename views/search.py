@@ -1,0 +1,164 @@
+"""Find a place or an asset from what a user types: a township or village (name or code), an
+asset's code or name, a road's route code (X003) or route and chainage (X003 K12+300).
+
+Matches are ranked: exact code, a chainage on a route, exact name, name prefix, then a name or code
+containing the text. Each hit carries its bounds so the map can zoom there and its (layer, id) so
+the detail panel can open it. Households are not searched: their names are personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
+
+from geo.db.engine import Bind, connection
+from layers import REGISTRY
+from layers.base import Layer
+
+MIN_CHARS = 1  # one Chinese character is already a useful query (e.g. 侯)
+CHAINAGE = re.compile(r"^(?:(?P<route>[GSXYCZ]\d{3})\s*)?K(?P<km>\d+)\s*\+\s*(?P<m>\d{1,3})$",
+                      re.IGNORECASE)
+SCORE = {"code": 100, "chainage": 95, "name": 90, "prefix": 70, "contains": 50}
+PLACES = ("townships", "villages")
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: which feature, how it is shown, where it is, how well it matched."""
+
+    layer: str
+    id: int
+    code: str
+    name: str
+    township_code: str | None
+    bounds: BBox | None  # None: the feature has no geometry yet
+    score: int
+
+    @property
+    def fid(self) -> str:
+        """The map's feature reference (``views.map.geojson.fid``)."""
+        return f"{self.layer}:{self.id}"
+
+
+def search(bind: Bind, text: str, *, limit: int = 10,
+           townships: tuple[str, ...] = ()) -> list[Hit]:
+    """The best ``limit`` hits for ``text``, best first; ``townships``: only within these codes
+    (a township user's scope). Nothing for an empty query."""
+    query = " ".join(text.split())
+    if len(query) < MIN_CHARS:
+        return []
+    conn = connection(bind)
+    hits: list[Hit] = []
+    chainage = CHAINAGE.match(query)
+    if chainage:
+        hits += _chainage_hits(conn, chainage, townships)
+    for layer in _searchable():
+        hits += _layer_hits(conn, layer, query, townships, limit)
+    best: dict[str, Hit] = {}
+    for hit in hits:  # a feature found two ways keeps its best score
+        if hit.fid not in best or hit.score > best[hit.fid].score:
+            best[hit.fid] = hit
+    order = {name: i for i, name in enumerate(REGISTRY.names)}
+    ranked = sorted(best.values(), key=lambda h: (-h.score, order[h.layer], h.code))
+    return ranked[:limit]
+
+
+def _searchable() -> list[Layer]:
+    return [REGISTRY.get(name) for name in PLACES] + REGISTRY.repairable()
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (its own % and _ match themselves)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _township_column(layer: Layer) -> sa.ColumnElement[str] | None:
+    table = layer.table
+    if layer.name == "townships":
+        return table.c.code  # type: ignore[no-any-return]
+    if "township_code" in table.c:
+        return table.c.township_code  # type: ignore[no-any-return]
+    return None
+
+
+def _score(layer: Layer, text: str) -> sa.ColumnElement[int]:
+    table = layer.table
+    pattern = _like(text)
+    cases = [
+        (sa.func.lower(table.c.code) == text.lower(), SCORE["code"]),
+        (table.c.name == text, SCORE["name"]),
+        (table.c.name.like(pattern + "%", escape="\\"), SCORE["prefix"]),
+    ]
+    if "route_code" in table.c:
+        cases.append((sa.func.lower(table.c.route_code) == text.lower(), SCORE["prefix"]))
+    return sa.case(*cases, else_=SCORE["contains"])
+
+
+def _matches(layer: Layer, text: str) -> sa.ColumnElement[bool]:
+    table = layer.table
+    contains = "%" + _like(text) + "%"
+    found = [table.c.name.like(contains, escape="\\"), table.c.code.ilike(contains, escape="\\")]
+    if "route_code" in table.c:
+        found.append(table.c.route_code.ilike(contains, escape="\\"))
+    return sa.or_(*found)
+
+
+def _layer_hits(conn: sa.Connection, layer: Layer, text: str, townships: tuple[str, ...],
+                limit: int) -> list[Hit]:
+    table = layer.table
+    score = _score(layer, text).label("score")
+    township = _township_column(layer)
+    query = sa.select(table.c.id, table.c.code, table.c.name,
+                      (township if township is not None else sa.null()).label("township_code"),
+                      *_bounds(table), score).where(_matches(layer, text))
+    if townships:
+        if township is None:
+            return []
+        query = query.where(township.in_(townships))
+    query = query.order_by(score.desc(), table.c.code).limit(limit)
+    return [_hit(layer.name, row) for row in conn.execute(query)]
+
+
+def _chainage_hits(conn: sa.Connection, match: re.Match[str],
+                   townships: tuple[str, ...]) -> list[Hit]:
+    """The road segment holding a chainage: the last segment of the route starting at or before
+    it (segments carry their start chainage, K12+300 = 12,300 m along the route)."""
+    roads = REGISTRY.get("roads").table
+    wanted = int(match["km"]) * 1000 + int(match["m"])
+    start = _chainage_metres(roads.c.chainage)
+    query = sa.select(roads.c.id, roads.c.code, roads.c.name,
+                      roads.c.township_code, *_bounds(roads),
+                      sa.literal(SCORE["chainage"]).label("score"),
+                      roads.c.route_code).where(start <= wanted, roads.c.chainage.is_not(None))
+    if match["route"]:
+        query = query.where(sa.func.upper(roads.c.route_code) == match["route"].upper())
+    if townships:
+        query = query.where(roads.c.township_code.in_(townships))
+    # per route, the segment with the greatest start at or before the wanted chainage
+    query = query.ext(distinct_on(roads.c.route_code)).order_by(roads.c.route_code, start.desc())
+    return [_hit("roads", row) for row in conn.execute(query)]
+
+
+def _chainage_metres(column: sa.ColumnElement[str]) -> sa.ColumnElement[int]:
+    """'K12+300' → 12300 in SQL; anything else → NULL (never matches)."""
+    km = sa.func.substring(column, r"^[Kk](\d+)\+\d+$")
+    metres = sa.func.substring(column, r"^[Kk]\d+\+(\d+)$")
+    return sa.cast(km, sa.Integer) * 1000 + sa.cast(metres, sa.Integer)
+
+
+def _bounds(table: sa.Table) -> list[sa.ColumnElement[float]]:
+    geom = table.c.geom
+    return [sa.func.ST_XMin(geom).label("west"), sa.func.ST_YMin(geom).label("south"),
+            sa.func.ST_XMax(geom).label("east"), sa.func.ST_YMax(geom).label("north")]
+
+
+def _hit(layer: str, row: sa.Row) -> Hit:  # type: ignore[type-arg]
+    bounds = None if row.west is None else (float(row.west), float(row.south), float(row.east),
+                                            float(row.north))
+    return Hit(layer, int(row.id), str(row.code), str(row.name),
+               str(row.township_code) if row.township_code is not None else None,
+               bounds, int(row.score))
