@@ -79,8 +79,7 @@ def sign_in_page(page: Page, name: str, password: str, timeout_ms: float = 30000
     secret.wait_for(timeout=timeout_ms)
     page.get_by_test_id("stTextInput").first.locator("input").fill(name)
     secret.fill(password)
-    secret.press("Tab")  # Streamlit takes a text input's value when it loses focus
-    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("button", name="登录", exact=True).click()  # the form sends both values
     secret.wait_for(state="detached", timeout=timeout_ms)
 
 
