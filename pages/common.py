@@ -297,14 +297,15 @@ def sign_in_form(url: str) -> None:
     message = st.session_state.pop("sign_in_message", None)
     if message:
         st.warning(t("error_friendly", language, message=message))
-    with st.form("sign_in_form"):  # one submit with both values (Enter submits too)
+    # one submit with both values (Enter submits too); cleared after it, so no password stays
+    with st.form("sign_in_form", clear_on_submit=True):
         st.text_input(t("login_user", language), key="login_user")
         st.text_input(t("login_password", language), type="password", key="login_password")
         submitted = st.form_submit_button(t("login_submit", language), key="login_submit",
                                           type="primary")
     if submitted:
         name = str(st.session_state.get("login_user") or "")
-        password = str(st.session_state.pop("login_password", "") or "")
+        password = str(st.session_state.get("login_password") or "")
         try:
             with get_engine(url).begin() as conn:  # the attempt is recorded even when refused
                 _, session = auth.sign_in(conn, name, password)

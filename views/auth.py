@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from geo import chinatime
-from geo.db.engine import Bind
+from geo.db.engine import Bind, connection
 from geo.errors import SignInError
 from geo.settings import Settings, get_settings
 from layers.accounts import AccountInfo, authenticate, by_sso_identity, get_account
@@ -29,11 +29,18 @@ class SignedIn:
 
 def sign_in(bind: Bind, username: str, password: str,
             now: dt.datetime | None = None) -> tuple[AccountInfo, SignedIn]:
-    """Check the password (throttled, recorded); a SignInError sentence when refused."""
+    """Check the password (throttled, recorded); a SignInError sentence when refused.
+
+    A refused attempt is committed before the error goes up, so the caller's rollback cannot
+    erase it (else guessing would never be throttled)."""
     if not username.strip() or not password:
         raise SignInError("enter your account name and password.")
     moment = now or chinatime.now()
-    account = authenticate(bind, username, password, now=moment)
+    try:
+        account = authenticate(bind, username, password, now=moment)
+    except SignInError:
+        connection(bind).commit()
+        raise
     return account, SignedIn(account.username, moment, moment)
 
 

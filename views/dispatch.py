@@ -81,6 +81,9 @@ def timeline(done: list[Finish], by: str, names: Names, lang: str, freq: str = "
     else:
         group = pd.Series([names.township(f.township_code) or "—" for f in done])
     table = pd.crosstab(period.rename(t("col_period", lang)), group.rename(""))
+    if by == "layer":  # layers in the registry's order, as everywhere else
+        order = [la.label(lang) for la in REGISTRY.repairable()]
+        table = table[[c for c in order if c in table.columns]]
     return table.sort_index()
 
 
