@@ -126,7 +126,8 @@ def _power(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore
 
 def _filings(filing: np.ndarray, rep: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """A filed line's date (a week after the works, by the data set's day) and document number."""
-    dates, documents = [], []
+    dates: list[dt.date | None] = []
+    documents: list[str | None] = []
     number = 0
     for state, started, finished in zip(filing, rep["started_on"], rep["finished_on"], strict=True):
         if state != "filed":
