@@ -12,6 +12,7 @@ from geo.db.engine import database_url, get_engine, unreachable
 from geo.demo import DEFAULT_SEED, generate, load
 from geo.demo.load import row_counts
 from geo.errors import DataExistsError, ValidationError
+from layers.history import forget
 
 MAX_SCALE = 400
 
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     data = generate(args.scale, args.seed)
     with engine.begin() as conn:
         written = load(conn, data, replace=args.replace)
+        if args.replace:  # the replaced records' ids are reused: their history is no longer theirs
+            forget(conn, list(written))
     seconds = time.perf_counter() - start
     summary = ", ".join(f"{table} {n}" for table, n in written.items())
     print(f"Loaded the 舞阳县 demo as of 2021-09-15 in {seconds:.1f} s: {summary}.")
