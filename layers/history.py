@@ -118,3 +118,25 @@ def forget(bind: Bind, tables: list[str]) -> int:
     """Drop the history of ``tables`` (their records were replaced wholesale, ids reused)."""
     result = connection(bind).execute(sa.delete(TABLE).where(TABLE.c.table_name.in_(tables)))
     return int(result.rowcount or 0)
+
+
+def record_loaded_finishes(bind: Bind, tables: list[str], changed_by: str,
+                           note: str = "载入时已完工 finished before the data was loaded") -> int:
+    """For data loaded without a history (the demo county, an import of an old ledger): one row
+    per finished asset (— → 已完工 on its finish date), so progress over time starts with them."""
+    conn = connection(bind)
+    total = 0
+    for name in tables:
+        source = sa.table(name, sa.column("id"), sa.column("finished_on"))
+        finished = (
+            sa.select(sa.literal(name), source.c.id, sa.literal("status"), sa.null(),
+                      sa.literal("done"), sa.literal(note), source.c.finished_on,
+                      sa.literal(changed_by),
+                      sa.func.timezone("Asia/Shanghai", source.c.finished_on + sa.text("time '18:00'")))
+            .where(source.c.finished_on.is_not(None))
+        )
+        result = conn.execute(sa.insert(TABLE).from_select(
+            ["table_name", "record_id", "field", "old_value", "new_value", "note", "effective_on",
+             "changed_by", "changed_at"], finished).returning(TABLE.c.id))
+        total += len(result.all())
+    return total

@@ -49,7 +49,8 @@ def report_pdf(report: Report) -> bytes:
 
     family = cjk_family()
     buffer = io.BytesIO()
-    with plt.rc_context({"font.family": [family], "pdf.fonttype": 42}), PdfPages(buffer) as pdf:
+    # Type 3 (glyph outlines): Noto CJK is CFF-flavoured OpenType, which Type 42 cannot embed
+    with plt.rc_context({"font.family": [family], "pdf.fonttype": 3}), PdfPages(buffer) as pdf:
         pdf.savefig(_cover(plt, report))
         plt.close("all")
         for section in report.sections:

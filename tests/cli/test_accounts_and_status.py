@@ -70,7 +70,7 @@ def test_bootstrap_adds_users_lists_and_disables(url: str, capsys: pytest.Captur
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         assert accounts.authenticate(conn, "county-admin", first).role == "admin"
-        stored = conn.execute(sa.text("SELECT string_agg(password_hash, ' ') FROM accounts")).scalar()
+        stored = str(conn.execute(sa.text("SELECT string_agg(password_hash, ' ') FROM accounts")).scalar())
     engine.dispose()
     assert first not in stored and "a-chosen-password-2021" not in stored
 
