@@ -195,6 +195,7 @@ def _township_code(conn: sa.Connection, township: str) -> str:
 
 # --- signing in -----------------------------------------------------------------------------
 WRONG = "wrong account name or password; try again."
+KEEP_ATTEMPTS = dt.timedelta(days=90)
 
 
 def authenticate(bind: Bind, username: str, password: str, *, now: dt.datetime | None = None,
@@ -219,6 +220,9 @@ def authenticate(bind: Bind, username: str, password: str, *, now: dt.datetime |
         raise SignInError(WRONG)
     if row.disabled:
         raise SignInError("this account is disabled; ask the county administrator.")
+    # the record of attempts is kept for KEEP_ATTEMPTS (for audits), not for ever
+    conn.execute(sa.delete(ATTEMPTS).where(ATTEMPTS.c.username == name,
+                                           ATTEMPTS.c.attempted_at < moment - KEEP_ATTEMPTS))
     if passwords.needs_rehash(row.password_hash):
         conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.username == name)
                      .values(password_hash=passwords.hash_password(password)))
