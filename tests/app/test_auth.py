@@ -5,6 +5,7 @@ what each page offers. Every account is made here, with a random password."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -173,3 +174,30 @@ def test_the_accounts_page_shows_a_new_password_once(fresh_app: AppTest, app_adm
     engine.dispose()
     assert made is not None and made.role == "readonly"
     assert shown is not None and shown.iloc[0, 0] == "ducha-two" and len(shown.iloc[0, 1]) >= 16
+
+
+def test_a_bulk_change_from_the_repair_list_reports_each_row(fresh_app: AppTest,
+                                                            app_database_url: str) -> None:
+    who = make_account(app_database_url, "admin", prefix="bulk")
+    at = sign_in(fresh_app, who)
+    at.switch_page("pages/repairs_page.py").run()
+    rows = at.dataframe[0].value
+    assert len(rows) >= 2
+    at.session_state["repairs_table"] = {"selection": {"rows": [0, 1], "columns": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="bulk_status").set_value("repairing").run()
+    at.text_input(key="bulk_note").input("统一开工").run()
+    at.button(key="bulk_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    message = next(s.value for s in at.success if "已修改" in s.value)
+    changed, refused = (int(n) for n in re.findall(r"\d+", message)[:2])
+    assert changed + refused >= 1
+    engine = engine_for(app_database_url)
+    with engine.connect() as conn:
+        mine = conn.execute(sa.text("SELECT count(*) FROM change_history WHERE changed_by = :u"),
+                            {"u": who.name}).scalar_one()
+    engine.dispose()
+    assert mine == changed  # one history row per asset changed, none for a refused one
+    if refused:
+        assert "未修改的原因" in at.dataframe[-1].value.columns
