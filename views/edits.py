@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from geo import chinatime
 from geo.db.engine import Bind, connection
-from geo.errors import NotFoundError, ValidationError
+from geo.errors import NotFoundError, TrackerError, ValidationError
 from layers import REGISTRY
 from layers.history import Change, history
 from layers.roles import Actor
@@ -87,9 +87,10 @@ def timeline_frame(bind: Bind, layer: str, feature_id: int, lang: str) -> pd.Dat
 
 
 def _field_label(table: str, column: str, lang: str) -> str:
+    """A layer field's label; a column of another table (accounts …) keeps its name."""
     try:
         return REGISTRY.get(table).field(column).label(lang)
-    except (KeyError, Exception):
+    except (KeyError, TrackerError):
         return column
 
 
