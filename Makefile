@@ -19,6 +19,7 @@ run: install
 	@$(BIN)/tracker db up
 	@$(BIN)/tracker db migrate
 	@$(BIN)/tracker demo --if-empty
+	@$(BIN)/tracker user bootstrap
 	@$(BIN)/streamlit run app.py
 
 test: $(STAMP)

@@ -1,8 +1,10 @@
 """舞阳县水毁修复与防返贫跟踪 — the Streamlit app: `streamlit run app.py`.
 
-This entry script runs on every page: page config, the language switch and the shared sidebar
-filters live here, then st.navigation runs the chosen page from pages/. Users see one friendly
-sentence for any error; TRACKER_DEV=1 shows full details (development only).
+This entry script runs on every page: page config, the language switch, the sign-in gate and
+the shared sidebar filters live here, then st.navigation runs the chosen page from pages/.
+Nothing but the sign-in form runs until an account is signed in, and that account is read from
+the database again on every rerun (a disabled account loses access on its next action). Users
+see one friendly sentence for any error; TRACKER_DEV=1 shows full details (development only).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ log = logging.getLogger("tracker.app")
 st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon="static/favicon.png", layout="wide")
 
 
-def _pages(language: str) -> list[st.Page]:
+def _pages(language: str, admin: bool) -> list[st.Page]:
     # File names differ from the URL paths on purpose: Streamlit's older pages/ convention would
     # otherwise run pages/<url>.py directly (without this script) on a server's first run.
     return [
@@ -38,6 +40,8 @@ def _pages(language: str) -> list[st.Page]:
                 url_path="households"),
         st.Page("pages/export_page.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
+        *([st.Page("pages/accounts_page.py", title=t("page_accounts", language),
+                   icon=":material/manage_accounts:", url_path="accounts")] if admin else []),
     ]
 
 
@@ -48,10 +52,24 @@ def main() -> None:
     st.sidebar.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
                      format_func=lambda c: "中文" if c == "zh" else "English")
     language = common.lang()
-    page = st.navigation(_pages(language))
-    st.title(t("app_title", language))
     url = common.db_url()
+    failure: Exception | None = None
     try:
+        account = common.gate(url)
+    except Exception as error:  # shown below like any page's error, once navigation is set up
+        account, failure = None, error
+    # every page is registered either way, so the address asked for (e.g. /repairs) is kept
+    # through the sign-in; only the form runs until someone is signed in
+    page = st.navigation(_pages(language, bool(account and account.scope.manages_accounts)),
+                         position="sidebar" if account else "hidden")
+    st.title(t("app_title", language))
+    try:
+        if failure is not None:
+            raise failure
+        if account is None:
+            common.sign_in_form(url)
+            return
+        common.account_box(account)
         common.sidebar_filters(url)
         page.run()
     except TrackerError as error:
@@ -61,7 +79,7 @@ def main() -> None:
     except Exception:
         if settings.dev:
             raise
-        log.exception("page %s failed", page.title)
+        log.exception("the page failed")
         st.error(t("error_unexpected", language))
 
 

@@ -10,8 +10,11 @@ from sqlalchemy import exc as sa_exc
 
 from geo.db.engine import database_url, get_engine, unreachable
 from geo.demo import DEFAULT_SEED, generate, load
+from geo.demo.common import USER
 from geo.demo.load import row_counts
 from geo.errors import DataExistsError, ValidationError
+from layers import REGISTRY
+from layers.history import forget, record_loaded_finishes
 
 MAX_SCALE = 400
 
@@ -53,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     data = generate(args.scale, args.seed)
     with engine.begin() as conn:
         written = load(conn, data, replace=args.replace)
+        if args.replace:  # the replaced records' ids are reused: their history is no longer theirs
+            forget(conn, list(written))
+        # the demo's finished repairs start the record, so progress over time has a past
+        record_loaded_finishes(conn, [la.name for la in REGISTRY.repairable()], USER)
     seconds = time.perf_counter() - start
     summary = ", ".join(f"{table} {n}" for table, n in written.items())
     print(f"Loaded the 舞阳县 demo as of 2021-09-15 in {seconds:.1f} s: {summary}.")

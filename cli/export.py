@@ -18,6 +18,8 @@ from geo import crs as geo_crs
 from geo.db.engine import check_connection, get_engine
 from geo.errors import ValidationError
 from geo.io import export as geo_export
+from geo.settings import get_settings
+from layers.accounts import active_actor
 from layers.filter import parse_filter
 from views.downloads import ExportRequest, export_to_file
 
@@ -42,8 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "(GeoJSON is always EPSG:4326)")
     cmd.add_argument("--encoding", default="UTF-8",
                      help="shapefile text encoding: UTF-8 (default) or GBK")
+    cmd.add_argument("--personal", action="store_true",
+                     help="also export the households: names, helpers and exact locations "
+                          "(personal data; needs a TRACKER_USER account of a role that may; logged)")
     cmd.add_argument("--include-private", action="store_true",
-                     help="also export households' ID numbers, phones and incomes (logged)")
+                     help="with the households, also their ID numbers, phones and incomes in full "
+                          "(county administrators only; logged)")
     cmd.add_argument("--out", required=True,
                      help="output file: .zip (shp), .gpkg, .geojson or .xlsx; its folder must exist")
     cmd.set_defaults(func=run)
@@ -57,16 +63,20 @@ def run(args: argparse.Namespace) -> int:
     geo_export.parse_crs(args.crs, fmt)
     engine = get_engine()
     check_connection(engine)
-    with engine.connect() as conn:
+    personal = args.personal or args.include_private
+    with engine.begin() as conn:  # the export is logged in this transaction
         chosen = parse_filter(conn, layers=args.layer, statuses=args.status,
                               townships=args.township, villages=args.village)
+        # personal data needs an account of a role that may (the app's rules); else none needed
+        actor = active_actor(conn, get_settings().user) if personal else None
         request = ExportRequest(chosen, fmt=fmt, crs=args.crs, encoding=args.encoding,
-                                include_private=args.include_private)
+                                include_private=args.include_private, personal=personal,
+                                actor=actor)
         summary = export_to_file(conn, request, args.out)
     print(f"tracker: {summary.sentence()}.")
     for note in summary.notes:
         print(f"  note: {note}")
-    if args.include_private:
+    if personal:
         print("  personal data included; this export was logged.")
     return 0
 

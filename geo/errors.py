@@ -47,3 +47,19 @@ class NotFoundError(TrackerError):
 
 class DataExistsError(TrackerError):
     """Refused to load data over existing data."""
+
+
+class AccessDeniedError(TrackerError):
+    """The signed-in account's role or scope does not allow this; nothing was changed or shown."""
+
+    exit_code = 3
+
+
+class SignInError(TrackerError):
+    """A sign-in that failed: wrong name or password, a disabled account, or too many attempts."""
+
+    exit_code = 3
+
+
+class WorkflowError(ValidationError):
+    """A status change the workflow does not allow (see data/status_workflow.toml)."""

@@ -3,13 +3,15 @@
 | variable                | meaning                                                          |
 |-------------------------|------------------------------------------------------------------|
 | TRACKER_DATABASE_URL    | PostgreSQL/PostGIS URL; unset → the private cluster              |
-| TRACKER_HOME            | where the private cluster and export logs live (outside the repo)|
+| TRACKER_HOME            | where the private cluster lives (outside the repo)               |
 | TRACKER_PG_BINDIR       | PostgreSQL binaries (default: newest /usr/lib/postgresql/*/bin)  |
 | TRACKER_PG_USER         | unprivileged user that runs the private server when run as root  |
 | TRACKER_BASEMAP         | none / osm / tianditu (map background)                           |
 | TRACKER_TIANDITU_KEY    | Tianditu ``tk`` key, needed for the tianditu basemap              |
-| TRACKER_USER            | name recorded in updated_by and the export log (default: login)  |
+| TRACKER_USER            | the account the command line acts as (default: the login name)  |
 | TRACKER_DEV             | 1 → show full error details in the app (development only)        |
+| TRACKER_SESSION_IDLE_MINUTES | app sessions end after this many idle minutes (default 30)  |
+| TRACKER_SESSION_HOURS   | app sessions end this many hours after sign-in (default 12)      |
 """
 
 from __future__ import annotations
@@ -42,14 +44,12 @@ class Settings:
     tianditu_key: str | None
     user: str
     dev: bool
+    session_idle_minutes: int = 30
+    session_hours: int = 12
 
     @property
     def cluster_dir(self) -> Path:
         return self.home / "pg"
-
-    @property
-    def export_log(self) -> Path:
-        return self.home / "export-log.jsonl"
 
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
@@ -69,7 +69,18 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tianditu_key=env.get("TRACKER_TIANDITU_KEY") or None,
         user=env.get("TRACKER_USER") or _login(),
         dev=env.get("TRACKER_DEV", "") in ("1", "true", "yes"),
+        session_idle_minutes=_positive(env, "TRACKER_SESSION_IDLE_MINUTES", 30),
+        session_hours=_positive(env, "TRACKER_SESSION_HOURS", 12),
     )
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name}={text!r} is not a positive whole number; set it to e.g. {default}.")
+    return int(text)
 
 
 def _login() -> str:

@@ -72,6 +72,10 @@ REGISTRY = Registry([
     households.LAYER,
 ])
 
+# Tables that are no map layer (accounts, history, audit logs): imported after REGISTRY (they use
+# the filter, which uses the registry) so that ``metadata`` holds them for migrations.
+from layers import accounts, audit, history  # noqa: E402
+
 metadata = Base.metadata
 
-__all__ = ["REGISTRY", "Base", "Layer", "Registry", "metadata"]
+__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "metadata"]

@@ -110,7 +110,8 @@ class Field:
     shp: str  # shapefile field name: ASCII, at most 10 bytes
     kind: FieldKind = "text"
     vocab: Vocabulary | None = None
-    private: bool = False  # personal data: never on the map, exported only on request
+    private: bool = False  # ID number, phone, income: masked everywhere, never on the map
+    personal: bool = False  # names a person (head of household, helper): personal exports only
     meaning: str = ""  # for the field dictionary shipped with exports
 
     def label(self, lang: str = "zh") -> str:
@@ -179,6 +180,7 @@ class Layer:
     group: Literal["frame", "people", "infrastructure", "hazard"]
     rank: RankProfile | None = None
     geometry_types: tuple[str, ...] = field(default=())  # for GEOMETRY: the allowed kinds
+    locates_people: bool = False  # its geometries are where people live: personal data
 
     @property
     def repairable(self) -> bool:
@@ -199,3 +201,9 @@ class Layer:
 
     def public_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.private)
+
+    @property
+    def personal(self) -> bool:
+        """Does this layer hold personal data (names, exact homes)? Its export is a choice of
+        its own, for a role that may, confirmed and logged."""
+        return self.locates_people or any(f.personal or f.private for f in self.fields)

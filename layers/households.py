@@ -67,7 +67,7 @@ LAYER = Layer(
     name="households", zh="农户", en="Households", model=Household, geometry_type="POINT",
     fields=(
         Field("code", "户编码", "Household code", "code"),
-        Field("head_name", "户主", "Head of household", "head_name"),
+        Field("head_name", "户主", "Head of household", "head_name", personal=True),
         Field("id_number", "身份证号", "ID number", "id_number", private=True),
         Field("phone", "联系电话", "Phone", "phone", private=True),
         Field("members", "人口数", "Members", "members", "int"),
@@ -78,9 +78,10 @@ LAYER = Layer(
         Field("flood_damage", "受灾程度", "Flood damage", "flood_dmg", vocab=FLOOD_DAMAGE),
         Field("income_per_capita", "人均纯收入(元)", "Income per capita (CNY)", "income",
               "float", private=True),
-        Field("helper", "帮扶责任人", "Assigned helper", "helper"),
+        Field("helper", "帮扶责任人", "Assigned helper", "helper", personal=True),
         Field("village_code", "村代码", "Village code", "vil_code"),
     ),
     style=Style(color="#d62728", kind="point", radius=4, icon="户"),
     group="people",
+    locates_people=True,
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, Text
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +40,8 @@ class PowerLine(AssetMixin, Base):
         ARRAY(Text), nullable=False, server_default="{}"
     )  # 台区
     filing: Mapped[str | None] = mapped_column(Text)  # 备案 state for 先实施后备案
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)  # 备案日期
+    filing_doc: Mapped[str | None] = mapped_column(Text)  # 备案文号
     voltage_kv: Mapped[int] = mapped_column(Integer, nullable=False, server_default="10")
     geom = geometry_column("LINESTRING")
 
@@ -52,6 +56,8 @@ LAYER = Layer(
         Field("villages_fed", "供电村", "Villages fed", "villages", "codes"),
         Field("transformer_areas", "台区", "Transformer areas", "tq", "codes"),
         Field("filing", "备案状态", "Filing", "filing", vocab=FILING),
+        Field("filed_on", "备案日期", "Filed on", "filed_on", "date"),
+        Field("filing_doc", "备案文号", "Filing document no.", "filing_doc"),
         Field("voltage_kv", "电压(kV)", "Voltage (kV)", "kv", "int"),
     ),
     style=Style(color="#ff7f0e", kind="line", weight=2, icon="电", dash="4 3"),

@@ -18,17 +18,18 @@ from geoalchemy2 import functions as gfn
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from geo import chinatime
 from geo.crs import STORAGE_EPSG
 from geo.db.engine import Bind, connection, constraint_error
 from geo.errors import NotFoundError, StaleEditError, ValidationError
 from layers import REGISTRY
 from layers.base import Field, Layer
 from layers.filter import Filter
+from layers.history import record_change
 from layers.places import township_codes, village_codes
 from layers.vocabularies import FINISHED_STATUSES, IMPASSABLE_STATUSES, STATUS
 
 BBox = tuple[float, float, float, float]
-
 
 
 def _layer(layer: Layer | str) -> Layer:
@@ -156,44 +157,86 @@ def set_status(
     user: str,
     *,
     today: dt.date | None = None,
+    note: str | None = None,
 ) -> int:
-    """Change one feature's repair status if nobody changed it since ``expected_version``.
+    """Change one feature's repair status if nobody changed it since ``expected_version``, and
+    write its history row (in the same transaction).
 
-    Returns the new version. A stale version raises StaleEditError and changes nothing.
+    ``today``: the day of the change on the ground (default: today in China); 已完工 records it
+    as the finish date. Returns the new version. A stale version raises StaleEditError and changes
+    nothing. The workflow's rules (who, which transition) are ``layers.workflow``'s business.
     """
     spec = _layer(layer)
     if not spec.repairable:
         raise ValidationError(f"{spec.zh} ({spec.name}) has no repair status to change.")
     code = STATUS.code(status)
-    table, today = spec.table, today or dt.date.today()
+    table, today = spec.table, today or chinatime.today()
     values: dict[str, Any] = {
         "status": code,
-        "version": table.c.version + 1,
-        "updated_at": sa.func.now(),
-        "updated_by": user,
         "started_on": sa.func.coalesce(table.c.started_on, today)
         if code not in ("assess", "not_started") else table.c.started_on,
-        "finished_on": sa.func.coalesce(table.c.finished_on, today)
-        if code in FINISHED_STATUSES else None,
+        # 已完工 records the day it was finished; 已验收 keeps it; an earlier stage has none
+        "finished_on": today if code == "done"
+        else sa.func.coalesce(table.c.finished_on, today) if code in FINISHED_STATUSES else None,
     }
     if "passable" in table.c:
         values["passable"] = _passable_after(table, code)
+    return update_locked(bind, spec, feature_id, expected_version, user, values,
+                         tracked=("status",), note=note, effective_on=today)
+
+
+def set_fields(bind: Bind, layer: Layer | str, feature_id: int, values: dict[str, Any],
+               expected_version: int, user: str, *, note: str | None = None,
+               effective_on: dt.date | None = None) -> int:
+    """Change plain fields (cost, deadline, responsible unit, filing …) of one feature under
+    optimistic locking; one history row per field whose value really changes."""
+    spec = _layer(layer)
+    for column in values:
+        if column not in spec.table.c or column in ("id", "version", "geom"):
+            raise ValidationError(f"{spec.name} has no field {column!r} to change.")
+    return update_locked(bind, spec, feature_id, expected_version, user, values,
+                         tracked=tuple(values), note=note, effective_on=effective_on)
+
+
+def lock_row(bind: Bind, layer: Layer | str, feature_id: int) -> sa.Row[Any]:
+    """The feature's current row, locked until the transaction ends (NotFoundError if gone)."""
+    spec = _layer(layer)
+    row = connection(bind).execute(
+        sa.select(spec.table).where(spec.table.c.id == feature_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFoundError(f"{spec.zh} #{feature_id} does not exist; reload the page.")
+    return row
+
+
+def update_locked(bind: Bind, spec: Layer, feature_id: int, expected_version: int, user: str,
+                  values: dict[str, Any], *, tracked: tuple[str, ...], note: str | None,
+                  effective_on: dt.date | None) -> int:
+    """UPDATE one row if its version is still ``expected_version``; bump the version, stamp who
+    and when, and write a history row for each ``tracked`` column whose value changes."""
+    conn = connection(bind)
+    table = spec.table
+    before = lock_row(conn, spec, feature_id)
+    if before.version != expected_version:
+        raise _stale(spec, before, expected_version)
     statement = (
         sa.update(table)
         .where(table.c.id == feature_id, table.c.version == expected_version)
-        .values(**values)
-        .returning(table.c.version)
+        .values(**values, version=table.c.version + 1, updated_at=sa.func.now(), updated_by=user)
+        .returning(table.c.version, *(table.c[c] for c in tracked))
     )
-    conn = connection(bind)
     try:
-        new_version = conn.execute(statement).scalar()
+        after = conn.execute(statement).one()
     except sa_exc.IntegrityError as error:
         raise constraint_error(error) or ValidationError(str(error.orig)) from None
-    if new_version is None:
-        raise _why_not_updated(conn, spec, feature_id, expected_version)
+    for column in tracked:
+        old, new = getattr(before, column), getattr(after, column)
+        if old != new:
+            record_change(conn, spec.name, feature_id, column, old, new, user, note=note,
+                          effective_on=effective_on)
     if isinstance(bind, Session):
         bind.commit()  # a Connection's caller owns its transaction
-    return int(new_version)
+    return int(after.version)
 
 
 def _passable_after(table: sa.Table, code: str) -> Any:
@@ -203,14 +246,7 @@ def _passable_after(table: sa.Table, code: str) -> Any:
     return "open"
 
 
-def _why_not_updated(conn: sa.Connection, spec: Layer, feature_id: int, expected: int) -> Exception:
-    table = spec.table
-    row = conn.execute(
-        sa.select(table.c.name, table.c.version, table.c.status, table.c.updated_by)
-        .where(table.c.id == feature_id)
-    ).first()
-    if row is None:
-        return NotFoundError(f"{spec.zh} #{feature_id} does not exist; reload the page.")
+def _stale(spec: Layer, row: sa.Row[Any], expected: int) -> StaleEditError:
     return StaleEditError(
         f"{row.name} was changed by {row.updated_by or 'someone else'} "
         f"(now {STATUS.label(row.status)}, version {row.version}, you had version {expected}); "

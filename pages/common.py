@@ -1,7 +1,10 @@
-"""What every page shares: language, the sidebar filters, cached data loaders, the detail panel.
+"""What every page shares: the sign-in gate, language, the sidebar filters, cached data loaders,
+the detail panel.
 
-Caching happens here, at the edge: loaders take the database URL, the filter values as a plain
-tuple and the language — never a GeoDataFrame or a folium object — and return plain data.
+Caching happens here, at the edge: loaders take the database URL, the signed-in account's scope
+(so one scope's results never reach another), the filter values as a plain tuple and the
+language — never a GeoDataFrame or a folium object — and return plain data. The scope narrows
+every query inside the loader; the account is re-read from the database on every rerun.
 """
 
 from __future__ import annotations
@@ -12,15 +15,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo import chinatime
 from geo.db.engine import database_url, get_engine
-from geo.errors import StaleEditError, TrackerError
-from geo.settings import get_settings
+from geo.errors import SignInError, StaleEditError, TrackerError
 from layers import REGISTRY
+from layers.accounts import AccountInfo
 from layers.filter import IMPORTANCE, URGENCY, Filter
-from layers.store import set_status
-from layers.vocabularies import STATUS
+from layers.roles import Actor, Scope
+from layers.vocabularies import FILING, STATUS
+from layers.workflow import EDITABLE_FIELDS, change_filing, change_status, edit_fields
+from views import auth
 from views.detail import feature_record, record_facts
-from views.household_list import household_frame
+from views.edits import status_choices, timeline_frame
+from views.household_list import household_counts, household_frame
 from views.i18n import DEFAULT_LANG, t
 from views.map import data as map_data
 from views.map.geojson import parse_fid
@@ -83,16 +90,29 @@ def queue(url: str) -> Queue:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def household_map(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
-                  language: str) -> dict[str, Any]:
-    """Households depend on the place filters only: a status filter change reuses them."""
+                  language: str, counts_only: bool = False) -> dict[str, Any]:
+    """Households depend on the place filters only: a status filter change reuses them.
+    (Called by ``selection`` with the places already narrowed to the scope.)"""
     with get_engine(url).connect() as conn:
-        return map_data.household_map(conn, townships, villages, load_names(conn), language)
+        return map_data.household_map(conn, townships, villages, load_names(conn), language,
+                                      counts_only=counts_only)
+
+
+def scope_key() -> tuple[str, str, str]:
+    """The signed-in account's scope, for the cached loaders' keys."""
+    return actor().scope.key()
+
+
+def scoped(key: tuple[str, ...], filter_key: tuple[Any, ...]) -> tuple[Scope, Filter]:
+    scope = Scope.from_key(key)
+    return scope, scope.restrict(Filter.from_key(filter_key))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str, Any]:
-    """The filtered set, once, for the map and the repair list alike."""
-    filters = Filter.from_key(filter_key)
+def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
+              language: str) -> dict[str, Any]:
+    """The filtered set within the scope, once, for the map and the repair list alike."""
+    scope_, filters = scoped(scope, filter_key)
     ranked = queue(url)
     tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
     with get_engine(url).connect() as conn:
@@ -102,23 +122,25 @@ def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str,
     counts = sel.counts()
     if filters.shows_households:
         collections["households"] = household_map(url, filters.townships, filters.villages,
-                                                  language)
+                                                  language, not scope_.households_in_full)
         counts["households"] = collections["households"]["total"]
     return {
         "collections": collections,
         "counts": counts,
         "ids": sel.ids(),
+        "versions": {name: {int(i): int(v) for i, v in zip(gdf["id"], gdf["version"], strict=True)}
+                     for name, gdf in sel.assets.items()},
         "queue": sel.queue,
         "cannot_rank": sel.cannot_rank,
     }
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float, ...],
-                       language: str) -> dict[str, dict[str, Any]]:
+def viewport_selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
+                       bbox: tuple[float, ...], language: str) -> dict[str, dict[str, Any]]:
     """The map's layers inside ``bbox`` only (viewport mode): the same filters and budget, and
     the village outlines of the box. The list and the counts stay those of ``selection``."""
-    filters = Filter.from_key(filter_key)
+    scope_, filters = scoped(scope, filter_key)
     box = (bbox[0], bbox[1], bbox[2], bbox[3])
     tolerance = view_tolerance(box)
     with get_engine(url).connect() as conn:
@@ -127,7 +149,8 @@ def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float,
         collections = map_data.map_collections(sel, names_, language, tolerance)
         if filters.shows_households:
             collections["households"] = map_data.household_map(
-                conn, filters.townships, filters.villages, names_, language, box)
+                conn, filters.townships, filters.villages, names_, language, box,
+                counts_only=not scope_.households_in_full)
         outlines = map_data.village_outlines(conn, box, names_, language, tolerance)
     if outlines is not None:
         collections["villages"] = outlines
@@ -135,23 +158,45 @@ def viewport_selection(url: str, filter_key: tuple[Any, ...], bbox: tuple[float,
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def progress(url: str, filter_key: tuple[Any, ...], language: str,
+def progress(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...], language: str,
              as_of: dt.date) -> dict[str, pd.DataFrame]:
+    scope_, filters = scoped(scope, filter_key)
     with get_engine(url).connect() as conn:
-        return progress_frames(conn, Filter.from_key(filter_key), language, as_of)
+        return progress_frames(conn, filters, language, as_of,
+                               households_in_full=scope_.households_in_full)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
-               categories: tuple[str, ...], only_risk: bool, language: str) -> pd.DataFrame:
+def households(url: str, scope: tuple[str, ...], townships: tuple[str, ...],
+               villages: tuple[str, ...], categories: tuple[str, ...], only_risk: bool,
+               language: str) -> pd.DataFrame:
+    """The household list of the scope; a scope that sees households only as counts gets the
+    counts per village instead."""
+    scope_, filters = scoped(scope, Filter(townships=townships, villages=villages).key())
     with get_engine(url).connect() as conn:
-        return household_frame(conn, townships=townships, villages=villages,
-                                      categories=categories, only_risk=only_risk, lang=language)
+        if not scope_.households_in_full:
+            return household_counts(conn, townships=filters.townships, villages=filters.villages,
+                                    categories=categories, only_risk=only_risk, lang=language)
+        return household_frame(conn, townships=filters.townships, villages=filters.villages,
+                               categories=categories, only_risk=only_risk, lang=language)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def dispatch(url: str, scope: tuple[str, ...], as_of: dt.date, language: str) -> dict[str, Any]:
+    """Progress over time and the dispatch tables of the scope (views.dispatch)."""
+    from layers.workflow import workflow
+    from views.dispatch import dispatch_data
+
+    with get_engine(url).connect() as conn:
+        data = dispatch_data(conn, Scope.from_key(scope), as_of, language)
+    data.pop("rows")
+    data["filing_days"] = workflow().filing_due_days
+    return data
 
 
 def clear_caches() -> None:
     """After an edit every cached view of the data is stale (for every user)."""
-    for loader in (queue, selection, viewport_selection, progress, households):
+    for loader in (queue, selection, viewport_selection, progress, households, dispatch):
         loader.clear()
 
 
@@ -168,11 +213,13 @@ def sidebar_filters(url: str) -> Filter:
     layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
     layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
                             format_func=lambda n: REGISTRY.get(n).label(language))
-    townships = sb.multiselect(t("f_township", language), list(known.townships), key="f_township",
+    scope = actor().scope
+    own = [c for c in known.townships if scope.sees_township(c)]
+    townships = sb.multiselect(t("f_township", language), own, key="f_township",
                                placeholder=all_,
                                format_func=lambda c: known.townships.get(c, c))
     village_codes = [c for c, town in known.village_township.items()
-                     if not townships or town in townships]
+                     if (not townships or town in townships) and scope.sees_township(town)]
     # a village left over from another township is dropped rather than raising in the widget
     if "f_village" in st.session_state:
         st.session_state["f_village"] = [v for v in st.session_state["f_village"]
@@ -206,15 +253,126 @@ def show_counts(data: dict[str, Any]) -> None:
         f"{REGISTRY.get(name).label(language)} {n}" for name, n in counts.items()))
 
 
+# --- signing in ----------------------------------------------------------------------------
+def actor() -> Actor:
+    """The signed-in account as read from the database on this rerun (set by ``gate``)."""
+    account = st.session_state.get("_account")
+    if not isinstance(account, AccountInfo):
+        raise SignInError("sign in first.")
+    return account.actor
+
+
+def gate(url: str) -> AccountInfo | None:
+    """The account of this browser session, re-read from the database on every rerun: None when
+    nobody is signed in or the session ended (expired, disabled, password changed)."""
+    st.session_state.pop("_account", None)
+    session = st.session_state.get("signed_in")
+    if not isinstance(session, auth.SignedIn) and sso_configured() and _sso_user():
+        session = _sso_session(url)
+    if not isinstance(session, auth.SignedIn):
+        with get_engine(url).connect():  # an unreachable database is said before any sign-in
+            return None
+    try:
+        with get_engine(url).begin() as conn:
+            account, touched = auth.current_account(conn, session)
+    except SignInError as ended:
+        sign_out(str(ended))
+        return None
+    st.session_state["signed_in"] = touched
+    st.session_state["_account"] = account
+    return account
+
+
+def sign_out(message: str | None = None) -> None:
+    for key in ("signed_in", "_account", "detail", "export_file", "unmasked"):
+        st.session_state.pop(key, None)
+    if message:
+        st.session_state["sign_in_message"] = message
+
+
+def sign_in_form(url: str) -> None:
+    """The sign-in form (account and password; single sign-on when configured)."""
+    language = lang()
+    st.subheader(t("login_title", language))
+    message = st.session_state.pop("sign_in_message", None)
+    if message:
+        st.warning(t("error_friendly", language, message=message))
+    # one submit with both values (Enter submits too); cleared after it, so no password stays
+    with st.form("sign_in_form", clear_on_submit=True):
+        st.text_input(t("login_user", language), key="login_user")
+        st.text_input(t("login_password", language), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login_submit", language), key="login_submit",
+                                          type="primary")
+    if submitted:
+        name = str(st.session_state.get("login_user") or "")
+        password = str(st.session_state.get("login_password") or "")
+        try:
+            with get_engine(url).begin() as conn:  # the attempt is recorded even when refused
+                _, session = auth.sign_in(conn, name, password)
+        except SignInError as refused:
+            st.error(t("error_friendly", language, message=str(refused)))
+        else:
+            st.session_state["signed_in"] = session
+            st.rerun()
+    if sso_configured():
+        st.divider()
+        if st.button(t("login_sso", language), key="login_sso"):
+            st.login()
+    st.caption(t("login_help", language))
+
+
+def sso_configured() -> bool:
+    """Single sign-on (st.login, OIDC) is on when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _sso_user() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:
+        return False
+
+
+def _sso_session(url: str) -> auth.SignedIn | None:
+    identity = str(st.user.get("email") or "")
+    try:
+        with get_engine(url).connect() as conn:
+            _, session = auth.sign_in_sso(conn, identity)
+    except SignInError as refused:
+        st.session_state["sign_in_message"] = str(refused)
+        return None
+    st.session_state["signed_in"] = session
+    return session
+
+
+def account_box(account: AccountInfo) -> None:
+    """Who is signed in, with a sign-out button, at the top of the sidebar."""
+    language = lang()
+    box = st.sidebar.container(border=True)
+    box.text(t("signed_in_as", language, name=account.display_name or account.username,
+               role=account.scope.describe(language)))
+    if box.button(t("sign_out", language), key="sign_out"):
+        sign_out()
+        if sso_configured() and _sso_user():
+            st.logout()
+        st.rerun()
+
+
 # --- detail panel -------------------------------------------------------------------------
 def read_record(url: str, layer: str, feature_id: int) -> dict[str, Any] | None:
+    """The feature, if the signed-in account's scope may see it (else None, as if missing)."""
     with get_engine(url).connect() as conn:
-        return feature_record(conn, layer, feature_id)
+        return feature_record(conn, layer, feature_id, scope=actor().scope)
 
 
-def save_status(url: str, layer: str, feature_id: int, status: str, version: int) -> int:
+def save_status(url: str, layer: str, feature_id: int, status: str, version: int,
+                note: str | None = None, on: dt.date | None = None) -> int:
+    """The app's save path: the signed-in actor, the workflow and its rights, one transaction."""
     with get_engine(url).begin() as conn:
-        return set_status(conn, layer, feature_id, status, version, get_settings().user)
+        return change_status(conn, actor(), layer, feature_id, status, version, note=note, on=on)
 
 
 def _snapshot(url: str, selected: str, layer: str, feature_id: int) -> dict[str, Any] | None:
@@ -256,16 +414,28 @@ def detail_panel(url: str) -> None:
     if not spec.repairable:
         st.caption(t("no_status_layer", language))
         return
-    _status_editor(url, spec.name, feature_id, snap)
+    if actor().scope.can_edit(spec.name, record.get("township_code")):
+        _status_editor(url, spec.name, feature_id, snap)
+        _field_editor(url, spec.name, feature_id, snap)
+        if spec.name == "power_lines":
+            _filing_editor(url, feature_id, snap)
+    else:
+        st.caption(t("read_only_here", language))
+    with st.expander(t("timeline", language), expanded=False), get_engine(url).connect() as conn:
+        st.dataframe(timeline_frame(conn, spec.name, feature_id, language), hide_index=True,
+                     width="stretch")
 
 
 def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -> None:
     language = lang()
     current = snap["record"].get("status")
-    codes = STATUS.codes
+    codes = status_choices(layer, current)
     new = st.selectbox(t("new_status", language), codes, key=f"new_status_{snap['fid']}",
-                       index=codes.index(current) if current in codes else 0,
                        format_func=lambda c: STATUS.label(c, language))
+    left, right = st.columns([3, 1])
+    note = left.text_input(t("change_note", language), key=f"status_note_{snap['fid']}")
+    on = right.date_input(t("change_on", language), value=chinatime.today(),
+                          max_value=chinatime.today(), key=f"status_on_{snap['fid']}")
     if not st.button(t("save_status", language), key="save_status", type="primary"):
         _show_flash()
         return
@@ -276,7 +446,7 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         st.info(t("same_status", language))
         return
     try:
-        version = save_status(url, layer, feature_id, new, int(snap["version"]))
+        version = save_status(url, layer, feature_id, new, int(snap["version"]), note or None, on)
     except StaleEditError as error:
         st.error(t("stale", language, version=snap["version"]))
         st.caption(str(error))
@@ -284,11 +454,74 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
     except TrackerError as error:
         st.error(t("error_friendly", language, message=str(error)))
         return
+    _saved(snap, t("saved", language, name=snap["record"].get("name", ""),
+                   status=STATUS.label(new, language), version=version))
+
+
+def _saved(snap: dict[str, Any], message: str) -> None:
     clear_caches()
     st.session_state.pop("detail", None)
-    st.session_state["flash"] = t("saved", language, name=snap["record"].get("name", ""),
-                                  status=STATUS.label(new, language), version=version)
+    st.session_state["flash"] = message
     st.rerun()
+
+
+def _field_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -> None:
+    """Cost, deadline and responsible unit (one history row per changed field)."""
+    language = lang()
+    record, fid = snap["record"], snap["fid"]
+    with st.expander(t("edit_fields", language)):
+        cost = st.number_input(t("col_cost", language), min_value=0.0, step=0.5, key=f"cost_{fid}",
+                               value=float(record["cost_wan"]) if record.get("cost_wan") is not None else 0.0)
+        deadline = st.date_input(t("col_deadline", language), value=record.get("deadline"),
+                                 key=f"deadline_{fid}")
+        unit = st.text_input(t("col_resp_unit", language), value=record.get("resp_unit") or "",
+                             key=f"unit_{fid}")
+        if not st.button(t("save_fields", language), key="save_fields"):
+            return
+        wanted = {"cost_wan": round(cost, 2), "deadline": deadline, "resp_unit": unit.strip() or None}
+        changed = {k: v for k, v in wanted.items() if k in EDITABLE_FIELDS and _differs(record.get(k), v)}
+        if not changed:
+            st.info(t("nothing_changed", language))
+            return
+        try:
+            with get_engine(url).begin() as conn:
+                version = edit_fields(conn, actor(), layer, feature_id, changed, int(snap["version"]))
+        except TrackerError as error:
+            st.error(t("error_friendly", language, message=str(error)))
+            return
+        _saved(snap, t("saved_fields", language, name=record.get("name", ""), version=version))
+
+
+def _differs(old: object, new: object) -> bool:
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    if isinstance(new, float):
+        return abs(float(old) - new) > 0.004  # type: ignore[arg-type]
+    return bool(old != new)
+
+
+def _filing_editor(url: str, feature_id: int, snap: dict[str, Any]) -> None:
+    """先实施后备案: the power line's filing state, date and document number."""
+    language = lang()
+    record, fid = snap["record"], snap["fid"]
+    with st.expander(t("filing_title", language)):
+        new = st.selectbox(t("col_filing", language), FILING.codes, key=f"filing_{fid}",
+                           index=FILING.codes.index(record["filing"]) if record.get("filing") else 0,
+                           format_func=lambda c: FILING.label(c, language))
+        filed_on = st.date_input(t("filed_on", language), value=chinatime.today(),
+                                 max_value=chinatime.today(), key=f"filed_on_{fid}")
+        doc = st.text_input(t("filing_doc", language), key=f"filing_doc_{fid}")
+        if not st.button(t("save_filing", language), key="save_filing"):
+            return
+        try:
+            with get_engine(url).begin() as conn:
+                version = change_filing(conn, actor(), feature_id, new, int(snap["version"]),
+                                        filed_on=filed_on, document=doc)
+        except TrackerError as error:
+            st.error(t("error_friendly", language, message=str(error)))
+            return
+        _saved(snap, t("saved_filing", language, name=record.get("name", ""),
+                       filing=FILING.label(new, language), version=version))
 
 
 def _show_flash() -> None:

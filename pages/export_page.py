@@ -1,4 +1,7 @@
-"""导出 — files for engineers (shapefile zip, GeoPackage, GeoJSON, Excel) via views.downloads."""
+"""导出 — files for engineers (shapefile zip, GeoPackage, GeoJSON, Excel) via views.downloads.
+
+Households' names, helpers and locations go out only as their own choice, for a role that may,
+after a confirmation; every export is logged in the database."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from views.downloads import ExportRequest, export_bytes
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
+actor = common.actor()
 
 st.subheader(common.tr("export_title"))
-layer_names = ["all", *REGISTRY.names]
+layer_names = ["all", *actor.scope.exportable_layers(REGISTRY.names)]
 layer = st.selectbox(common.tr("export_layer"), layer_names, key="ex_layer",
                      format_func=lambda n: common.tr("f_all") if n == "all"
                      else REGISTRY.get(n).label(language))
@@ -32,6 +36,15 @@ epsg = st.selectbox(common.tr("export_crs"), crs_codes, key="ex_crs",
 encoding = st.selectbox(common.tr("export_encoding"), list(ENCODINGS), key="ex_encoding",
                         disabled=fmt != "shp")
 current = st.checkbox(common.tr("export_current"), key="ex_current")
+personal = confirmed = False
+if actor.scope.may_export_personal:
+    personal = st.checkbox(common.tr("export_personal"), key="ex_personal",
+                           help=common.tr("export_personal_help"))
+    if personal:
+        st.warning(common.tr("export_personal_warning"))
+        confirmed = st.checkbox(common.tr("export_personal_confirm"), key="ex_personal_confirm")
+else:
+    st.caption(common.tr("export_no_personal"))
 
 
 def chosen_filter() -> Filter:
@@ -41,18 +54,23 @@ def chosen_filter() -> Filter:
     if not current:
         return Filter(layers=only)
     layers = only or filters.layers or (*(la.name for la in REGISTRY.repairable()), "households")
-    shown: dict[str, list[int]] = common.selection(url, filters.key(), language)["ids"]
+    shown: dict[str, list[int]] = common.selection(url, common.scope_key(), filters.key(),
+                                                   language)["ids"]
     # a repairable layer the map does not show gets no id, hence no feature
     ids = {name: shown.get(name, []) for name in layers if REGISTRY.get(name).repairable}
     return replace(filters, layers=tuple(layers)).with_ids(ids)
 
 
 if st.button(common.tr("export_prepare"), key="ex_prepare", type="primary"):
-    request = ExportRequest(chosen_filter(), fmt=fmt, crs=None if fmt == "geojson" else epsg,
-                            encoding=encoding)
-    with get_engine(url).connect() as conn:
-        filename, payload, summary = export_bytes(conn, request)
-    st.session_state["export_file"] = (filename, payload, summary.total)
+    if personal and not confirmed:
+        st.error(common.tr("export_personal_unconfirmed"))
+    else:
+        request = ExportRequest(chosen_filter(), fmt=fmt, crs=None if fmt == "geojson" else epsg,
+                                encoding=encoding, personal=personal, actor=actor,
+                                layers_named=not current or layer != "all")
+        with get_engine(url).begin() as conn:  # the export is logged in this transaction
+            filename, payload, summary = export_bytes(conn, request)
+        st.session_state["export_file"] = (filename, payload, summary.total)
 
 prepared = st.session_state.get("export_file")
 if prepared:

@@ -16,7 +16,8 @@ from views.map import geojson, render, viewport
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
-data = common.selection(url, filters.key(), language)
+scope = common.scope_key()
+data = common.selection(url, scope, filters.key(), language)
 collections = data["collections"]
 common.show_counts(data)
 
@@ -37,7 +38,7 @@ outlines: dict[str, dict[str, Any]] = {}
 if in_view:
     bbox = viewport.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
     st.session_state["viewport_box"] = (place, bbox)
-    loaded = common.viewport_selection(url, filters.key(), bbox, language)
+    loaded = common.viewport_selection(url, scope, filters.key(), bbox, language)
     outlines = {k: v for k, v in loaded.items() if k == "villages"}
     shown = {k: v for k, v in loaded.items() if k != "villages"}
     n_shown, n_total = viewport.shown_of_total(shown, data["counts"])

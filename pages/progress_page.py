@@ -1,23 +1,28 @@
-"""进度 — counts and shares by status × layer and by township; the two deadlines, overdue items."""
+"""进度 — counts and shares by status × layer and by township; the two deadlines, overdue items;
+progress over time from the change history; the dispatch report (调度通报) as PDF or Excel."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
+from geo import chinatime
+from geo.db.engine import get_engine
+from geo.errors import TrackerError
+from geo.io.report import report_pdf, report_xlsx
 from layers.vocabularies import STATUS
 from pages import common
+from views.dispatch import dispatch_report, timeline
 from views.map.geojson import STATUS_COLORS
 from views.progress import HOUSE_DEADLINE
 
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
+scope = common.scope_key()
 
 st.subheader(common.tr("progress_title"))
-as_of = st.date_input(common.tr("as_of"), value=dt.date.today(), key="as_of")
-frames = common.progress(url, filters.key(), language, as_of)
+as_of = st.date_input(common.tr("as_of"), value=chinatime.today(), key="as_of")
+frames = common.progress(url, scope, filters.key(), language, as_of)
 
 st.markdown(f"#### {common.tr('by_status_layer')}")
 by_status = frames["by_status"]
@@ -49,3 +54,47 @@ with right:
     else:
         st.success(common.tr("nothing_overdue"))
     st.dataframe(infra, hide_index=True, width="stretch")
+
+# --- 定期调度: progress over time, from the record of changes ---------------------------------
+st.markdown(f"#### {common.tr('over_time')}")
+dispatch = common.dispatch(url, scope, as_of, language)
+by, freq = st.columns(2)
+# plain labels as options (no format_func): the choice is per language, like the labels
+groups = {common.tr("col_layer"): "layer", common.tr("col_township"): "township"}
+steps = {common.tr("per_week"): "W", common.tr("per_day"): "D"}
+group = by.radio(common.tr("over_time_by"), list(groups), key=f"over_time_by_{language}",
+                 horizontal=True)
+step = freq.radio(common.tr("over_time_step"), list(steps), key=f"over_time_step_{language}",
+                  horizontal=True)
+series = timeline(dispatch["completions"], groups[str(group)], dispatch["names"], language,
+                  steps[str(step)])
+if series.empty:
+    st.caption(common.tr("over_time_none"))
+else:
+    st.bar_chart(series, stack=True)
+    st.line_chart(series.cumsum())
+st.dataframe(dispatch["pace"], hide_index=True, width="stretch")
+st.markdown(f"**{common.tr('r_filing')}**")
+st.caption(common.tr("r_filing_note", days=dispatch["filing_days"]))
+st.dataframe(dispatch["filing_overdue"], hide_index=True, width="stretch")
+
+# --- 调度通报 ----------------------------------------------------------------------------------
+st.markdown(f"#### {common.tr('report_title')}")
+report_date = st.date_input(common.tr("report_date"), value=as_of, key="report_date")
+kind = st.radio(common.tr("report_format"), ["pdf", "xlsx"], key="report_format", horizontal=True,
+                format_func=lambda k: "PDF" if k == "pdf" else "Excel")
+if st.button(common.tr("report_make"), key="report_make"):
+    try:
+        with get_engine(url).connect() as conn:
+            report = dispatch_report(conn, common.actor().scope, report_date, language,
+                                     common.actor().username)
+        payload = report_pdf(report) if kind == "pdf" else report_xlsx(report)
+    except TrackerError as error:
+        st.error(common.tr("error_friendly", message=str(error)))
+    else:
+        name = f"调度通报-{report_date:%Y%m%d}.{kind}"
+        st.session_state["report_file"] = (name, payload)
+prepared = st.session_state.get("report_file")
+if prepared:
+    st.download_button(common.tr("export_download", filename=prepared[0]), prepared[1],
+                       file_name=prepared[0], key="report_download")

@@ -1,16 +1,20 @@
-"""修复清单 — the priority queue of the filtered set, with its reasons, as Excel and CSV."""
+"""修复清单 — the priority queue of the filtered set, with its reasons, as Excel and CSV; rows
+chosen in the table can be moved to a new status together (each against its own version)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from geo import chinatime
+from geo.db.engine import get_engine
+from layers.vocabularies import STATUS
 from pages import common
-from views import queue, tabular
+from views import edits, queue, tabular
 
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
-data = common.selection(url, filters.key(), language)
+data = common.selection(url, common.scope_key(), filters.key(), language)
 
 st.subheader(common.tr("repairs_title"))
 common.show_counts(data)
@@ -23,7 +27,8 @@ if query:
            | frame[reason_col].astype(str).str.contains(query, regex=False))
     frame = frame[hit]
 st.caption(common.tr("count_tasks", n=len(frame)))
-st.dataframe(frame, hide_index=True, width="stretch", height=520)
+table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
+                     on_select="rerun", selection_mode="multi-row")
 
 left, right = st.columns(2)
 left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单"),
@@ -31,6 +36,34 @@ left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修�
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
                       file_name="repair_queue.csv", mime="text/csv", key="dl_csv")
+
+# --- bulk change of the chosen rows ------------------------------------------------------------
+positions = list(table.selection.rows) if table is not None and table.selection else []
+chosen = [data["queue"][int(frame.index[p])] for p in positions if p < len(frame)]
+with st.expander(common.tr("bulk_title", n=len(chosen)), expanded=bool(chosen)):
+    if not chosen:
+        st.caption(common.tr("bulk_hint"))
+    else:
+        new = st.selectbox(common.tr("new_status"), STATUS.codes, key="bulk_status",
+                           format_func=lambda c: STATUS.label(c, language))
+        note = st.text_input(common.tr("change_note"), key="bulk_note")
+        on = st.date_input(common.tr("change_on"), value=chinatime.today(),
+                           max_value=chinatime.today(), key="bulk_on")
+        if st.button(common.tr("bulk_apply"), key="bulk_apply", type="primary"):
+            items = edits.bulk_items([{"layer": r.layer, "id": r.id, "name": r.name} for r in chosen],
+                                     data["versions"])
+            with get_engine(url).begin() as conn:
+                result = edits.bulk_change(conn, common.actor(), items, new, note=note or None, on=on)
+            common.clear_caches()
+            st.session_state["bulk_result"] = (len(result.changed),
+                                               edits.bulk_refusals_frame(result, language))
+            st.rerun()
+result = st.session_state.pop("bulk_result", None)
+if result:
+    changed, refused = result
+    st.success(common.tr("bulk_done", changed=changed, refused=len(refused)))
+    if len(refused):
+        st.dataframe(refused, hide_index=True, width="stretch")
 
 cannot = data.get("cannot_rank") or []
 if cannot:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from geo.demo import generate, load
 from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
 from geo.testing.databases import temporary_database
+from layers.accounts import bootstrap_admin
 from layers.store import read_layer
 
 OUT = ROOT / "docs" / "screenshots"
@@ -155,12 +156,21 @@ def shot_export(visit: Visit) -> None:
     shoot(visit, "export.png", folder=OUT)
 
 
+def admin_credentials(engine: Engine) -> tuple[str, str]:
+    """The demo database's first administrator, made as `make run` makes it (random password)."""
+    with engine.begin() as conn:
+        made = bootstrap_admin(conn, "screenshots", None, by="make screenshots")
+    assert made is not None
+    return made[0].username, made[1]
+
+
 def capture(browser: Browser, base: str, engine: Engine) -> None:
     bounds, targets = county_bounds(engine), road_targets(engine)
     steps: list[Callable[[Visit], None]] = [
         lambda v: shot_map(v, bounds), lambda v: shot_detail(v, targets), shot_tables, shot_export]
+    credentials = admin_credentials(engine)
     for step in steps:
-        visit = Visit(browser, base)
+        visit = Visit(browser, base, credentials)
         try:
             step(visit)
         finally:

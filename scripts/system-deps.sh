@@ -16,10 +16,12 @@ if [ -z "$major" ] || ! ls /usr/share/postgresql/"$major"/extension/postgis.cont
   # postgis pulls the postgresql-N-postgis-3 package matching the default server
   need+=(postgis)
 fi
+# the 调度通报's PDF and map picture need a Chinese font (matplotlib finds it offline)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || ls /usr/share/fonts/opentype/noto/NotoSansCJK* \
+  >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
-  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -9,16 +9,46 @@ import sqlalchemy as sa
 
 from layers import REGISTRY
 from layers.base import Layer
+from layers.roles import Scope
 from views.names import Names
 
 
-def feature_record(bind: sa.Connection, layer: Layer | str, feature_id: int) -> dict[str, Any] | None:
-    """One feature's public fields (with its version), read fresh for the detail panel."""
+def feature_record(bind: sa.Connection, layer: Layer | str, feature_id: int,
+                   scope: Scope | None = None) -> dict[str, Any] | None:
+    """One feature's public fields (with its version), read fresh for the detail panel.
+
+    With ``scope``: None when that scope may not see the feature (another township's, or a
+    household for a role that sees households only as counts) — the same answer as "missing".
+    """
     spec = layer if isinstance(layer, Layer) else REGISTRY.get(layer)
+    if scope is not None and spec.locates_people and not scope.households_in_full:
+        return None
     table = spec.table
     columns = [table.c.id, *(table.c[f.column] for f in spec.public_fields())]
     row = bind.execute(sa.select(*columns).where(table.c.id == feature_id)).mappings().first()
-    return dict(row) if row is not None else None
+    if row is None:
+        return None
+    record = dict(row)
+    if scope is not None and scope.township:
+        town = _township(bind, spec, record)
+        placed = town is not None or {"township_code", "village_code"} & set(table.c.keys())
+        if placed and not scope.sees_township(town):
+            return None
+    return record
+
+
+def _township(bind: sa.Connection, spec: Layer, record: Mapping[str, Any]) -> str | None:
+    """The township a record belongs to (through its village for households and PV stations)."""
+    if spec.name == "townships":
+        return str(record.get("code"))
+    if record.get("township_code"):
+        return str(record["township_code"])
+    if record.get("village_code"):
+        villages = REGISTRY.get("villages").table
+        found = bind.execute(sa.select(villages.c.township_code)
+                             .where(villages.c.code == record["village_code"])).scalar()
+        return str(found) if found else None
+    return None
 
 
 def record_facts(spec: Layer, record: Mapping[str, Any], names: Names,

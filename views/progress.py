@@ -27,9 +27,8 @@ def _finished(code: object) -> bool:
     return code in FINISHED_STATUSES
 
 
-def progress_frames(bind: sa.Connection, filters: Filter, lang: str,
-                    as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """Counts by status × layer, by township, and the overdue items of the two deadlines."""
+def repair_rows(bind: sa.Connection, filters: Filter) -> list[dict[str, Any]]:
+    """Every damaged asset of the filter's places, as plain records with their ``layer``."""
     rows = []
     for layer in REGISTRY.repairable():
         gdf = read_layer(bind, layer, townships=list(filters.townships) or None,
@@ -37,12 +36,26 @@ def progress_frames(bind: sa.Connection, filters: Filter, lang: str,
         gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
         for rec in gdf.drop(columns="geom").to_dict("records"):
             rows.append({"layer": layer, **rec})
+    return rows
+
+
+def progress_frames(bind: sa.Connection, filters: Filter, lang: str, as_of: dt.date, *,
+                    households_in_full: bool = True) -> dict[str, pd.DataFrame]:
+    """Counts by status × layer, by township, and the overdue items of the two deadlines.
+
+    ``households_in_full=False``: the open C/D houses as counts per village (no names)."""
+    rows = repair_rows(bind, filters)
     names = load_names(bind)
+    houses = _houses(bind, filters, names, lang, as_of)
+    if not households_in_full:
+        village = t("col_village", lang)
+        houses = (houses.groupby(village, sort=True).size().rename(t("m_households", lang))
+                  .reset_index())
     return {
         "by_status": _by_status(rows, lang),
         "by_township": _by_township(rows, names, lang),
-        "overdue_infra": _overdue_infra(rows, names, lang, as_of),
-        "houses": _houses(bind, filters, names, lang, as_of),
+        "overdue_infra": overdue_infra(rows, names, lang, as_of),
+        "houses": houses,
     }
 
 
@@ -76,8 +89,9 @@ def _by_township(rows: list[dict[str, Any]], names: Names, lang: str) -> pd.Data
     return table
 
 
-def _overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
-                   as_of: dt.date) -> pd.DataFrame:
+def overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
+                  as_of: dt.date) -> pd.DataFrame:
+    """Unfinished assets past their deadline (at the latest 31 December), with who answers."""
     out = []
     for row in rows:
         if _finished(row["status"]):
@@ -92,9 +106,10 @@ def _overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
                 t("col_status", lang): status_label(row["status"], lang),
                 t("col_deadline", lang): deadline.isoformat(),
                 t("col_days_overdue", lang): (as_of - deadline).days,
+                t("col_resp_unit", lang): row.get("resp_unit") or "",
             })
     columns = [t(k, lang) for k in ("col_layer", "col_name", "col_township", "col_status",
-                                     "col_deadline", "col_days_overdue")]
+                                     "col_deadline", "col_days_overdue", "col_resp_unit")]
     return pd.DataFrame(out, columns=columns)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.demo.common import keep
+from geo.demo.common import STATUS_DATE, keep
 from geo.demo.damage import damage_draw, repair_columns
 from geo.demo.segments import Segments
 from geo.demo.structure import Structure
@@ -116,9 +118,27 @@ def _power(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore
     filing = np.where(status == "repairing", np.where(coin, "not_filed", "filing"), filing)
     filing = np.where(status == "done", np.where(coin, "filing", "filed"), filing)
     filing = keep(np.asarray(status != None), filing)  # noqa: E711
+    filed_on, documents = _filings(filing, rep)
     return {"feeder": cols["feeder"], "substation": cols["substation"], "parent_code": parent,
             "villages_fed": served, "transformer_areas": areas, "filing": filing,
-            "voltage_kv": 10}
+            "filed_on": filed_on, "filing_doc": documents, "voltage_kv": 10}
+
+
+def _filings(filing: np.ndarray, rep: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A filed line's date (a week after the works, by the data set's day) and document number."""
+    dates: list[dt.date | None] = []
+    documents: list[str | None] = []
+    number = 0
+    for state, started, finished in zip(filing, rep["started_on"], rep["finished_on"], strict=True):
+        if state != "filed":
+            dates.append(None)
+            documents.append(None)
+            continue
+        number += 1
+        base = finished or started or STATUS_DATE
+        dates.append(min(base + dt.timedelta(days=7), STATUS_DATE))
+        documents.append(f"舞电备〔2021〕{number}号")
+    return np.array(dates, dtype=object), np.array(documents, dtype=object)
 
 
 def _pv(cols, served, rep, codes, vil_codes, hh, depth, rng):  # type: ignore[no-untyped-def]

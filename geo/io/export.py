@@ -7,16 +7,19 @@ Parts: ``geo.io.model`` (data model, value conversion), ``geo.io.shapefile`` (zi
 dictionary and README), ``geo.io.vector`` (GeoPackage, GeoJSON), ``geo.io.xlsx`` (Excel ledger).
 
 Every file is built in a temporary directory beside the target and renamed into place, so a
-failed export leaves nothing half-written.
+failed export leaves nothing half-written. The caller's ``log`` receives an :class:`ExportRecord`
+(with the file's SHA-256) before the file is delivered; personal data never leaves unlogged.
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from geo import crs as geo_crs
@@ -29,14 +32,14 @@ from geo.io.model import (
     ExportOptions,
     ExportSummary,
     LayerData,
-    has_private,
+    personal_content,
+    personal_fields,
 )
-from geo.settings import get_settings
 
 __all__ = [
-    "ENCODINGS", "FORMATS", "FORMAT_LABELS", "EmptyExportError", "ExportOptions", "ExportSummary",
-    "LayerData", "check_out_path", "export_bytes", "parse_crs", "parse_encoding", "parse_format",
-    "write_export",
+    "ENCODINGS", "FORMATS", "FORMAT_LABELS", "EmptyExportError", "ExportLogger", "ExportOptions",
+    "ExportRecord", "ExportSummary", "LayerData", "check_out_path", "export_bytes", "parse_crs",
+    "parse_encoding", "parse_format", "write_export",
 ]
 
 # --- choices ---------------------------------------------------------------------------------
@@ -98,38 +101,89 @@ def check_out_path(out: str | Path, fmt: str) -> Path:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def write_export(layers: Sequence[LayerData], options: ExportOptions, out: str | Path) -> ExportSummary:
-    """Write ``layers`` to ``out`` atomically; log the export when it carries personal data."""
+@dataclass(frozen=True)
+class ExportRecord:
+    """What one export wrote, for the caller's log: who, when, which layers and personal data,
+    how many rows, the file's name and its SHA-256."""
+
+    time: dt.datetime
+    user: str
+    layers: list[str]
+    personal: list[str]  # personal_content(): empty when the file carries no personal data
+    personal_fields: list[str]
+    filter_text: str
+    fmt: str
+    crs: str
+    encoding: str
+    features: int
+    file_name: str
+    sha256: str
+
+
+ExportLogger = Callable[[ExportRecord], None]
+
+
+def write_export(layers: Sequence[LayerData], options: ExportOptions, out: str | Path,
+                 log: ExportLogger | None = None) -> ExportSummary:
+    """Write ``layers`` to ``out`` atomically. ``log`` is called with the finished file's record
+    before it is moved into place (a failing log leaves no file); personal data needs a log."""
     fmt = parse_format(options.fmt)
     path = check_out_path(out, fmt)
     _check_not_empty(layers, options)
+    _check_logged(layers, options, log)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=path.parent))
     try:
         staged = work / path.name
         summary = _write(layers, options, staged)
         summary.filename = path.name
+        if log is not None:
+            log(export_record(layers, options, summary, path.name, staged.read_bytes()))
         os.replace(staged, path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if has_private(layers, options.include_private):
-        log_export(layers, options, str(path.resolve()), summary)
     return summary
 
 
-def export_bytes(layers: Sequence[LayerData], options: ExportOptions,
-                 basename: str = "export") -> tuple[str, bytes, ExportSummary]:
-    """The export as (file name, bytes, summary) for a download button."""
+def export_bytes(layers: Sequence[LayerData], options: ExportOptions, basename: str = "export",
+                 log: ExportLogger | None = None) -> tuple[str, bytes, ExportSummary]:
+    """The export as (file name, bytes, summary) for a download button; logged like
+    :func:`write_export` before the bytes are handed out."""
     fmt = parse_format(options.fmt)
     _check_not_empty(layers, options)
+    _check_logged(layers, options, log)
     stamp = options.created.strftime("%Y%m%d-%H%M")
     filename = f"{basename}-{stamp}{FORMATS[fmt]}"
     with tempfile.TemporaryDirectory(prefix="export-") as work:
         staged = Path(work) / filename
         summary = _write(layers, options, staged)
         data = staged.read_bytes()
-    if has_private(layers, options.include_private):
-        log_export(layers, options, f"download:{filename}", summary)
+    if log is not None:
+        log(export_record(layers, options, summary, filename, data))
     return filename, data, summary
+
+
+def _check_logged(layers: Sequence[LayerData], options: ExportOptions,
+                  log: ExportLogger | None) -> None:
+    if log is None and personal_content(layers, options.include_private):
+        raise ValidationError(
+            "this export carries personal data, which may leave only through a logged export; "
+            "export it from the app or the tracker command."
+        )
+
+
+def export_record(layers: Sequence[LayerData], options: ExportOptions, summary: ExportSummary,
+                  file_name: str, data: bytes) -> ExportRecord:
+    written = [la for la in layers if len(la.frame)]
+    return ExportRecord(
+        time=options.created, user=options.user, layers=[la.name for la in written],
+        personal=personal_content(written, options.include_private),
+        personal_fields=sorted({f.column for la in written
+                                for f in personal_fields(la, options.include_private)}
+                               | ({"geom"} if any(la.locates_people for la in written) else set())),
+        filter_text=options.filter_text, fmt=options.fmt, crs=f"EPSG:{options.epsg}",
+        encoding=options.encoding, features=summary.total, file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def _check_not_empty(layers: Sequence[LayerData], options: ExportOptions) -> None:
@@ -145,6 +199,7 @@ def _write(layers: Sequence[LayerData], options: ExportOptions, staged: Path) ->
 
     chosen = [la for la in layers if len(la.frame)]
     summary = ExportSummary(staged.name, options.fmt, options.epsg, options.encoding)
+    summary.notes += list(options.notes)
     summary.notes += [f"{la.name} ({la.zh}): 没有要素符合筛选 no feature matched the filter; "
                       "not in this export" for la in layers if not len(la.frame)]
     if options.fmt == "shp":
@@ -156,25 +211,3 @@ def _write(layers: Sequence[LayerData], options: ExportOptions, staged: Path) ->
     else:
         vector.write_geojson(chosen, options, staged, summary)
     return summary
-
-
-def log_export(layers: Sequence[LayerData], options: ExportOptions, target: str,
-               summary: ExportSummary) -> None:
-    """Append who exported which personal data, when, how and where to the export log."""
-    settings = get_settings()
-    record = {
-        "time": options.created.isoformat(timespec="seconds"),
-        "user": options.user or settings.user,
-        "layers": [la.name for la in layers],
-        "private_fields": sorted({f.column for la in layers for f in la.fields if f.private}),
-        "filter": options.filter_text,
-        "format": options.fmt,
-        "crs": f"EPSG:{options.epsg}",
-        "encoding": options.encoding,
-        "features": summary.total,
-        "out": target,
-    }
-    log = settings.export_log
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")

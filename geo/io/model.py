@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo import crs as geo_crs
+from geo.chinatime import CST
 from geo.errors import NotFoundError
 from geo.settings import get_settings
 
@@ -28,7 +29,7 @@ FORMAT_LABELS = {
     "xlsx": "Excel 台账",
 }
 ENCODINGS = ("UTF-8", "GBK")
-BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+BEIJING = CST  # exports show China Standard Time
 ID_COLUMN = "id"
 
 
@@ -50,6 +51,8 @@ class FieldSpec(Protocol):
     @property
     def private(self) -> bool: ...
     @property
+    def personal(self) -> bool: ...
+    @property
     def meaning(self) -> str: ...
 
 
@@ -64,6 +67,7 @@ class IdField:
     kind: str = "int"
     vocab: Any = None
     private: bool = False
+    personal: bool = False
     meaning: str = "跟踪系统中的要素编号 / id of the feature in the tracker"
 
 
@@ -80,6 +84,7 @@ class LayerData:
     en: str
     fields: Sequence[FieldSpec]
     frame: gpd.GeoDataFrame
+    locates_people: bool = False  # its geometries are where people live (personal data)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class ExportOptions:
     encoding: str = "UTF-8"
     include_private: bool = False
     filter_text: str = "无 / none"  # how the features were chosen, for README and log
+    notes: tuple[str, ...] = ()  # the caller's remarks for README.txt (e.g. layers left out)
     user: str = field(default_factory=lambda: get_settings().user)
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(BEIJING))
 
@@ -123,8 +129,34 @@ def output_fields(layer: LayerData, include_private: bool) -> list[FieldSpec]:
     return [IdField(), *wanted]
 
 
-def has_private(layers: Sequence[LayerData], include_private: bool) -> bool:
-    return include_private and any(f.private for la in layers for f in la.fields)
+def personal_fields(layer: LayerData, include_private: bool) -> list[FieldSpec]:
+    """The fields of ``layer`` that go out and describe a person (names, ID numbers …)."""
+    return [f for f in output_fields(layer, include_private) if f.private or f.personal]
+
+
+def personal_content(layers: Sequence[LayerData], include_private: bool) -> list[str]:
+    """What personal data the written layers carry, one line per layer (empty: none).
+
+    Derived from what is written, so README.txt and the log cannot claim otherwise.
+    """
+    out = []
+    for layer in layers:
+        if not len(layer.frame):
+            continue
+        parts = [f"{f.zh} {f.column}" for f in personal_fields(layer, include_private)]
+        if layer.locates_people:
+            parts.append("精确位置 exact locations")
+        if parts:
+            out.append(f"{layer.zh} {layer.name}: {'、'.join(parts)}")
+    return out
+
+
+def personal_text(layers: Sequence[LayerData], include_private: bool) -> str:
+    """The "个人信息 Personal data" line of README.txt and the Excel about sheet."""
+    content = personal_content(layers, include_private)
+    if not content:
+        return "不含 not included"
+    return "包含 included (已登记 logged) — " + "; ".join(content)
 
 
 def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
@@ -216,7 +248,8 @@ def dictionary_rows(layers: Sequence[LayerData], include_private: bool) -> list[
         for spec in output_fields(layer, include_private):
             kind = ("文本(标签) text (label)" if spec.vocab is not None
                     else KIND_TEXT.get(spec.kind, spec.kind))
-            meaning = f"{spec.meaning} 个人信息 personal data".strip() if spec.private else spec.meaning
+            personal = spec.private or spec.personal
+            meaning = f"{spec.meaning} 个人信息 personal data".strip() if personal else spec.meaning
             values = vocabulary_text(spec)
             if values:
                 values = f"导出为中文标签 exported as the Chinese label; {values}"

@@ -30,6 +30,7 @@ from geo.io.model import (
     dictionary_rows,
     output_fields,
     output_frame,
+    personal_text,
     split_by_family,
 )
 
@@ -153,7 +154,7 @@ def readme_text(written: Sequence[tuple[LayerData, str, str]], options: ExportOp
     crs_name = geo_crs.crs(epsg).name
     axes = ("X = 东坐标 easting, Y = 北坐标 northing (m)" if geo_crs.crs(epsg).is_projected
             else "X = 经度 longitude, Y = 纬度 latitude (°)")
-    private = ("包含 included (logged)" if options.include_private else "不含 not included")
+    private = personal_text([la for la, _, _ in written], options.include_private)
     lines = [
         "舞阳县水毁修复与防返贫跟踪 — 数据导出 / Wuyang flood-recovery tracker — data export",
         "",

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from shapely.geometry.base import BaseGeometry
 
 from geo import crs as geo_crs
-from geo.io.model import ExportOptions, ExportSummary, LayerData, output_frame
+from geo.io.model import ExportOptions, ExportSummary, LayerData, output_frame, personal_text
 
 MAX_WIDTH = 48
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML (and so xlsx) cannot hold
@@ -37,7 +37,7 @@ def write_ledger(layers: Sequence[LayerData], options: ExportOptions, target: Pa
         sheet = book.create_sheet(sheet_title(layer.zh))
         _fill_sheet(sheet, layer, options)
         summary.counts[layer.name] = len(layer.frame)
-    _about_sheet(book.create_sheet("说明"), options, summary)
+    _about_sheet(book.create_sheet("说明"), layers, options, summary)
     book.save(target)
 
 
@@ -125,13 +125,14 @@ def display_width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _about_sheet(sheet: Any, options: ExportOptions, summary: ExportSummary) -> None:
+def _about_sheet(sheet: Any, layers: Sequence[LayerData], options: ExportOptions,
+                 summary: ExportSummary) -> None:
     rows: list[tuple[str, object]] = [
         ("导出时间 Exported at", options.created.isoformat(timespec="seconds")),
         ("导出人 Exported by", options.user),
         ("筛选 Filter", options.filter_text),
         ("坐标 Coordinates", "经纬度为 CGCS2000 (EPSG:4490); 线取中点, 面取内部点"),
-        ("个人信息 Personal data", "包含 included" if options.include_private else "不含 not included"),
+        ("个人信息 Personal data", personal_text(layers, options.include_private)),
     ]
     rows += [(f"要素数 {name}", count) for name, count in summary.counts.items()]
     rows += [("附注 Note", note) for note in summary.notes]

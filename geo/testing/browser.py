@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Dialog, Frame, FrameLocator
+from playwright.sync_api import Browser, Dialog, Frame, FrameLocator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
@@ -73,11 +73,24 @@ def streamlit_server(database_url: str, log_path: Path, user: str) -> Iterator[s
                 proc.wait()
 
 
-class Visit:
-    """One browser page with its request log and any JavaScript dialog it opened."""
+def sign_in_page(page: Page, name: str, password: str, timeout_ms: float = 30000) -> None:
+    """Fill the app's sign-in form and wait until it is gone (the page then runs)."""
+    secret = page.locator("input[type=password]")
+    secret.wait_for(timeout=timeout_ms)
+    page.get_by_test_id("stTextInput").first.locator("input").fill(name)
+    secret.fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()  # the form sends both values
+    secret.wait_for(state="detached", timeout=timeout_ms)
 
-    def __init__(self, browser: Browser, base: str) -> None:
+
+class Visit:
+    """One browser page with its request log and any JavaScript dialog it opened; with
+    ``credentials`` (account, password) every ``open`` signs in, as a new browser tab must."""
+
+    def __init__(self, browser: Browser, base: str,
+                 credentials: tuple[str, str] | None = None) -> None:
         self.base = base
+        self.credentials = credentials
         self.context = browser.new_context(viewport={"width": 1500, "height": 1100},
                                            accept_downloads=True, locale="zh-CN")
         self.page = self.context.new_page()
@@ -97,6 +110,8 @@ class Visit:
     def open(self, path: str = "/") -> None:
         self.page.goto(self.base + path)
         self.page.get_by_test_id("stAppViewContainer").wait_for(timeout=30000)
+        if self.credentials is not None:
+            sign_in_page(self.page, *self.credentials)
 
     def map_frame(self) -> FrameLocator:
         self.page.locator(MAP_FRAME).wait_for(timeout=30000)

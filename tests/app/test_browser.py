@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
-from tests.helpers.app import XSS_NAME, app_database_url
+from tests.helpers.app import XSS_NAME, Credentials, app_admin, app_database_url
 
-__all__ = ["app_database_url"]
+__all__ = ["app_admin", "app_database_url"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis]
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def visit(browser: Browser, server: str) -> Iterator[Visit]:
-    v = Visit(browser, server)
+def visit(browser: Browser, server: str, app_admin: Credentials) -> Iterator[Visit]:
+    v = Visit(browser, server, app_admin.pair())  # each open() signs in, as a new tab must
     yield v
     v.close()
 

@@ -20,16 +20,19 @@ from tests.helpers.app import (
     ID_NUMBER,
     TOWNSHIP,
     XSS_NAME,
+    Credentials,
+    app_admin,
     app_database_url,
     feature_id,
     feature_state,
+    sign_in,
 )
 from views import selection
 from views.map import data as map_data
 from views.map import geojson
 from views.names import load_names
 
-__all__ = ["app_database_url"]  # the fixture, imported so pytest finds it here
+__all__ = ["app_admin", "app_database_url"]  # the fixtures, imported so pytest finds them here
 
 pytestmark = pytest.mark.postgis
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -38,12 +41,14 @@ PAGES = ("pages/map_page.py", "pages/repairs_page.py", "pages/progress_page.py",
 
 
 @pytest.fixture
-def app(app_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+def app(app_database_url: str, app_admin: Credentials,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app, signed in as a county administrator through the sign-in form."""
     monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
     monkeypatch.setenv("TRACKER_USER", "apptest")
     monkeypatch.delenv("TRACKER_DEV", raising=False)
     at = AppTest.from_file(APP, default_timeout=60)
-    yield at
+    yield sign_in(at, app_admin)
 
 
 def metric(at: AppTest, label: str) -> int:
@@ -60,8 +65,7 @@ def no_errors(at: AppTest) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_page_runs(app: AppTest, lang: str) -> None:
-    app.session_state["lang"] = lang
-    app.run()
+    app.sidebar.radio(key="lang").set_value(lang).run()  # signed in already: switch as a user does
     title = app.title[0].value
     assert title == ("舞阳县水毁修复与防返贫跟踪" if lang == "zh" else "Wuyang flood recovery tracker")
     for page in PAGES:
@@ -156,7 +160,8 @@ def test_picking_from_the_list_opens_the_detail_panel(app: AppTest, app_database
     app.selectbox(key="pick").set_value(f"water_works:{fid}").run()
     no_errors(app)
     assert app.session_state["selected"] == f"water_works:{fid}"
-    facts = app.dataframe[-1].value
+    # the facts table (the history of changes follows it in the panel)
+    facts = next(d.value for d in app.dataframe if list(d.value.columns) == ["字段", "值"])
     assert "北舞渡镇水厂" in facts.iloc[:, 1].tolist()
 
 
@@ -257,6 +262,9 @@ def test_export_what_the_map_shows_honours_the_tier_filter(app: AppTest, app_dat
     no_errors(app)
     app.selectbox(key="ex_format").set_value("gpkg").run()
     app.checkbox(key="ex_current").check().run()
+    # the households the map shows are personal data: their own choice, confirmed (logged)
+    app.checkbox(key="ex_personal").check().run()
+    app.checkbox(key="ex_personal_confirm").check().run()
     app.button(key="ex_prepare").click().run()
     no_errors(app)
     filename, payload, total = app.session_state["export_file"]

@@ -1,15 +1,18 @@
-"""A committed, throwaway database for the app tests (AppTest and the browser).
+"""A committed, throwaway database for the app tests (AppTest and the browser), and its accounts.
 
 The app reads TRACKER_DATABASE_URL in its own connections, so the data must be committed: the
 database is created from the migrated template, loaded with a small scenario, and dropped at the
 end of the session. The scenario: two townships, every layer, assets in several repair states,
-and households whose names hold HTML (it must show as text).
+and households whose names hold HTML (it must show as text). Accounts are made by the fixtures
+with random names and passwords (:func:`make_account`); nothing is built into the app.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from geo.testing import databases
-from layers import REGISTRY
+from layers import REGISTRY, accounts
 from tests.helpers.samples import TOWNSHIP, VILLAGE, sample_rows, square, wkt
 
 TOWNSHIP2 = "411121100"  # 舞泉镇
@@ -112,4 +115,43 @@ def feature_state(url: str, layer: str, feature: int) -> tuple[str | None, int]:
     return row.status, int(row.version)
 
 
-__all__ = ["TOWNSHIP", "VILLAGE", "app_database_url", "feature_id", "feature_state"]
+@dataclass(frozen=True)
+class Credentials:
+    name: str
+    password: str
+
+    def pair(self) -> tuple[str, str]:
+        return self.name, self.password
+
+
+def make_account(url: str, role: str, *, department: str | None = None,
+                 township: str | None = None, prefix: str = "") -> Credentials:
+    """A committed account with a random name and password, made the way `tracker user add` does."""
+    who = Credentials(f"{prefix or role}-{secrets.token_hex(4)}", secrets.token_urlsafe(16))
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        accounts.add_account(conn, who.name, role, password=who.password, by="test fixture",
+                             department=department, township=township)
+    engine.dispose()
+    return who
+
+
+@pytest.fixture(scope="session")
+def app_admin(app_database_url: str) -> Credentials:
+    """A county administrator of the app test database."""
+    return make_account(app_database_url, "admin")
+
+
+def sign_in(at: Any, who: Credentials) -> Any:
+    """Sign an AppTest session in through the real form (as a person would)."""
+    at.run()
+    at.text_input(key="login_user").input(who.name)
+    at.text_input(key="login_password").input(who.password)
+    at.button(key="login_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["signed_in"].username == who.name, [e.value for e in at.error]
+    return at.run()  # the signed-in page's own widgets, as a person sees them next
+
+
+__all__ = ["TOWNSHIP", "VILLAGE", "Credentials", "app_admin", "app_database_url", "feature_id",
+           "feature_state", "make_account", "sign_in"]

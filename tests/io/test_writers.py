@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -23,6 +24,7 @@ from geo.errors import UnknownChoiceError, ValidationError
 from geo.io.export import (
     EmptyExportError,
     ExportOptions,
+    ExportRecord,
     LayerData,
     check_out_path,
     export_bytes,
@@ -97,6 +99,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TRACKER_USER", "测试员")
     return tmp_path / "home"
+
+
+class Log(list[ExportRecord]):
+    """Where a test's exports are logged (the app and the command line log into the database)."""
+
+    def __call__(self, record: ExportRecord) -> None:
+        self.append(record)
 
 
 def shp_options(**kw: object) -> ExportOptions:
@@ -237,34 +246,44 @@ def test_field_dictionary_and_readme(tmp_path: Path) -> None:
 
 
 def test_households_leave_out_personal_data_unless_asked(tmp_path: Path, home: Path) -> None:
-    write_export([households()], shp_options(), tmp_path / "h.zip")
+    log = Log()
+    # names and helpers are personal data too: without a log such a file is refused, not written
+    with pytest.raises(ValidationError, match="logged export"):
+        write_export([households()], shp_options(), tmp_path / "x.zip")
+    assert not (tmp_path / "x.zip").exists()
+
+    write_export([households()], shp_options(), tmp_path / "h.zip", log=log)
     unzip(tmp_path / "h.zip", tmp_path / "a")
     public = pyogrio.read_dataframe(tmp_path / "a/households.shp")
     assert public["head_name"].iloc[0] == "王二妮"
     assert not {"id_number", "phone", "income"} & set(public.columns)
     assert not (home / "export-log.jsonl").exists()
+    readme = (tmp_path / "a/README.txt").read_text(encoding="utf-8-sig")
+    assert "个人信息 Personal data: 包含 included" in readme and "户主 head_name" in readme
+    assert "身份证号" not in readme
+    assert log[0].personal_fields == ["head_name", "helper"]
 
     summary = write_export([households()], shp_options(include_private=True, filter_text="全部"),
-                           tmp_path / "p.zip")
+                           tmp_path / "p.zip", log=log)
     unzip(tmp_path / "p.zip", tmp_path / "b")
     private = pyogrio.read_dataframe(tmp_path / "b/households.shp")
     assert private["id_number"].iloc[0] == "41112119800101123X"
     assert private["phone"].iloc[0] == "13800000000"
-    lines = (home / "export-log.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 1
-    record = json.loads(lines[0])
-    assert record["user"] == "测试员"
-    assert record["layers"] == ["households"]
-    assert record["private_fields"] == ["id_number", "income_per_capita", "phone"]
-    assert record["filter"] == "全部" and record["format"] == "shp"
-    assert record["out"] == str((tmp_path / "p.zip").resolve())
-    assert record["features"] == summary.total == 1
-    dt.datetime.fromisoformat(record["time"])
+    assert len(log) == 2
+    record = log[1]
+    assert record.user == "测试员"
+    assert record.layers == ["households"]
+    assert record.personal_fields == ["head_name", "helper", "id_number", "income_per_capita", "phone"]
+    assert record.filter_text == "全部" and record.fmt == "shp"
+    assert record.file_name == "p.zip"
+    assert record.sha256 == hashlib.sha256((tmp_path / "p.zip").read_bytes()).hexdigest()
+    assert record.features == summary.total == 1
+    assert record.time.utcoffset() == dt.timedelta(hours=8)  # China Standard Time
 
 
 def test_geopackage_has_all_layers_with_chinese_field_names(tmp_path: Path) -> None:
     out = tmp_path / "all.gpkg"
-    write_export([roads(), water_works(), households()], ExportOptions(fmt="gpkg"), out)
+    write_export([roads(), water_works(), households()], ExportOptions(fmt="gpkg"), out, log=Log())
     listed = [name for name, _ in pyogrio.list_layers(out)]
     assert listed == ["roads", "water_works_point", "water_works_line", "households",
                       "field_dictionary"]
@@ -307,7 +326,7 @@ def test_geojson_is_rfc7946_lon_lat(tmp_path: Path) -> None:
 
 def test_excel_ledger(tmp_path: Path) -> None:
     out = tmp_path / "ledger.xlsx"
-    write_export([roads(), water_works(), households()], ExportOptions(fmt="xlsx"), out)
+    write_export([roads(), water_works(), households()], ExportOptions(fmt="xlsx"), out, log=Log())
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["水毁公路", "水毁水利工程", "农户", "说明"]
     sheet = book["水毁公路"]

@@ -78,13 +78,18 @@ def village_outlines(bind: sa.Connection, bbox: tuple[float, float, float, float
 
 def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tuple[str, ...],
                   names: Names, lang: str,
-                  bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+                  bbox: tuple[float, float, float, float] | None = None, *,
+                  counts_only: bool = False) -> dict[str, Any]:
     """The households layer for the map: each household, or village totals above the limit
-    (only the households inside ``bbox`` when given: viewport mode)."""
+    (only the households inside ``bbox`` when given: viewport mode).
 
-    rows = village_household_totals(bind, townships, villages, bbox)
+    ``counts_only``: village totals placed at the village centre, whatever the number — for a
+    role that sees households only as counts (no house point, even of a one-household village).
+    """
+
+    rows = village_household_totals(bind, townships, villages, bbox, at_centre=counts_only)
     total = sum(int(r["n"]) for r in rows)
-    if total > geojson.HOUSEHOLD_DETAIL_LIMIT:  # never read every household just to count them
+    if counts_only or total > geojson.HOUSEHOLD_DETAIL_LIMIT:  # never read all just to count
         return totals_collection(rows, total, names, lang)
     gdf = read_layer(bind, "households", townships=list(townships) or None,
                      villages=list(villages) or None, bbox=bbox)
@@ -94,24 +99,33 @@ def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tup
 def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (),
                              villages: tuple[str, ...] = (),
                              bbox: tuple[float, float, float, float] | None = None,
-                             ) -> list[dict[str, Any]]:
+                             at_centre: bool = False) -> list[dict[str, Any]]:
     """Per village: households, monitored, with an open risk, and their mean position (SQL);
-    only households inside ``bbox`` when given."""
+    only households inside ``bbox`` when given. ``at_centre``: the village's centre point (its
+    polygon's inner point when it has none) instead of the households' mean position."""
     hh = REGISTRY.get("households").table
     vil = REGISTRY.get("villages").table
     any_risk = sa.or_(*(hh.c[col] for col, _, _ in RISK_ITEMS))
+    if at_centre:
+        centre = sa.func.coalesce(vil.c.centre, sa.func.ST_PointOnSurface(vil.c.geom))
+        position = [sa.func.min(sa.func.ST_X(centre)).label("x"),
+                    sa.func.min(sa.func.ST_Y(centre)).label("y")]
+    else:
+        position = [sa.func.avg(sa.func.ST_X(hh.c.geom)).label("x"),
+                    sa.func.avg(sa.func.ST_Y(hh.c.geom)).label("y")]
     query = (
         sa.select(
             hh.c.village_code,
             sa.func.count().label("n"),
             sa.func.count().filter(hh.c.category == "monitored").label("monitored"),
             sa.func.count().filter(any_risk).label("at_risk"),
-            sa.func.avg(sa.func.ST_X(hh.c.geom)).label("x"),
-            sa.func.avg(sa.func.ST_Y(hh.c.geom)).label("y"),
+            *position,
         )
         .group_by(hh.c.village_code)
         .order_by(hh.c.village_code)
     )
+    if at_centre:
+        query = query.join(vil, vil.c.code == hh.c.village_code)
     if townships:
         codes = township_codes(bind, list(townships))
         inner = sa.select(vil.c.code).where(vil.c.township_code.in_(codes))

@@ -1,0 +1,118 @@
+"""Changing assets from the app and the command line, and reading their history back.
+
+The rules live in ``layers.workflow`` (transitions, roles, versions); this module finds the asset a
+person names, offers the statuses a change may go to, and turns history rows into tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import chinatime
+from geo.db.engine import Bind, connection
+from geo.errors import NotFoundError, TrackerError, ValidationError
+from layers import REGISTRY
+from layers.history import Change, history
+from layers.roles import Actor
+from layers.vocabularies import FILING, STATUS
+from layers.workflow import BulkItem, BulkResult, bulk_change_status, workflow
+from views.i18n import t
+
+VALUE_LABELS = {"status": STATUS, "filing": FILING}
+
+
+def status_choices(layer: str, current: str | None) -> list[str]:
+    """The statuses a change may go to: the allowed next ones, then the earlier ones (which need
+    a reason). The current status comes first, so a form starts on it."""
+    rules = workflow()
+    kind = rules.kind_of(REGISTRY.get(layer).name)
+    forward = [tr.target for tr in kind.forward(current)]
+    backward = [s for s in STATUS.codes if kind.is_backward(current, s)]
+    return ([current] if current else []) + forward + backward
+
+
+def find_asset(bind: Bind, ref: str) -> tuple[str, int]:
+    """(layer, id) of ``LAYER:ID`` (e.g. ``roads:12``) or of an asset code (e.g. ``X012-001``)."""
+    text = ref.strip()
+    if ":" in text:
+        layer, _, number = text.partition(":")
+        spec = REGISTRY.get(layer)
+        if not number.strip().isdigit():
+            raise ValidationError(f"{ref!r}: write LAYER:ID with a whole number, e.g. roads:12.")
+        return spec.name, int(number)
+    conn = connection(bind)
+    found = []
+    for spec in REGISTRY:
+        if "code" in spec.table.c and spec.name != "households":
+            ids = conn.execute(sa.select(spec.table.c.id).where(spec.table.c.code == text)).scalars()
+            found += [(spec.name, int(i)) for i in ids]
+    if not found:
+        raise NotFoundError(f"no asset has the code {text!r}; check it, or write LAYER:ID.")
+    if len(found) > 1:
+        options = ", ".join(f"{name}:{i}" for name, i in found)
+        raise ValidationError(f"the code {text!r} is used in several layers; write one of {options}.")
+    return found[0]
+
+
+def change_rows(changes: Sequence[Change], lang: str) -> list[dict[str, str]]:
+    out = []
+    for change in changes:
+        labels = VALUE_LABELS.get(change.field)
+        def shown(value: str | None, labels: object = labels) -> str:
+            if value is None:
+                return "—"
+            return labels.label(value, lang) if labels is not None else value  # type: ignore[attr-defined]
+        out.append({
+            t("col_when", lang): chinatime.text(change.changed_at),
+            t("col_who", lang): change.changed_by,
+            t("col_field", lang): _field_label(change.table_name, change.field, lang),
+            t("col_old", lang): shown(change.old_value),
+            t("col_new", lang): shown(change.new_value),
+            t("col_on", lang): change.effective_on.isoformat() if change.effective_on else "",
+            t("col_note", lang): change.note or "",
+        })
+    return out
+
+
+def timeline_frame(bind: Bind, layer: str, feature_id: int, lang: str) -> pd.DataFrame:
+    """One asset's history, newest first, as a table of text."""
+    rows = change_rows(list(reversed(history(bind, REGISTRY.get(layer).name, feature_id))), lang)
+    columns = [t(k, lang) for k in ("col_when", "col_who", "col_field", "col_old", "col_new",
+                                     "col_on", "col_note")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _field_label(table: str, column: str, lang: str) -> str:
+    """A layer field's label; a column of another table (accounts …) keeps its name."""
+    try:
+        return REGISTRY.get(table).field(column).label(lang)
+    except (KeyError, TrackerError):
+        return column
+
+
+def bulk_items(selected: Sequence[Mapping[str, object]],
+               versions: Mapping[str, Mapping[int, int]]) -> list[BulkItem]:
+    """The assets of the chosen list rows (a road's two tasks are one asset), each with the
+    version the list was read with."""
+    items: dict[tuple[str, int], BulkItem] = {}
+    for row in selected:
+        layer, ident = str(row["layer"]), int(str(row["id"]))
+        version = versions.get(layer, {}).get(ident)
+        if version is not None:
+            items.setdefault((layer, ident), BulkItem(layer, ident, int(version), str(row.get("name", ""))))
+    return list(items.values())
+
+
+def bulk_change(conn: sa.Connection, actor: Actor, items: list[BulkItem], new: str, *,
+                note: str | None, on: dt.date | None) -> BulkResult:
+    return bulk_change_status(conn, actor, items, new, note=note, on=on)
+
+
+def bulk_refusals_frame(result: BulkResult, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(REGISTRY.get(i.layer).label(lang), i.name, reason) for i, reason in result.refused],
+        columns=[t("col_layer", lang), t("col_name", lang), t("col_reason_refused", lang)])
