@@ -41,7 +41,7 @@ class DataElement(branca.element.MacroElement):  # type: ignore[misc]
     run first and end here.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         if not isinstance(figure, branca.element.Figure):
             raise TypeError("a map element can only be rendered inside a folium Figure")
@@ -53,6 +53,7 @@ class DataElement(branca.element.MacroElement):  # type: ignore[misc]
                                                 name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
+        return ""  # the parts went to the page above; nothing to put where it stands
 
 
 class DataGeoJson(folium.GeoJson, DataElement):  # type: ignore[misc]
