@@ -18,6 +18,7 @@ from geo.errors import TrackerError
 from geo.settings import get_settings
 from pages import common
 from views.i18n import LANGS, t
+from views.markdown import literal
 
 log = logging.getLogger("tracker.app")
 
@@ -55,9 +56,9 @@ def main() -> None:
         common.sidebar_filters(url)
         page.run()
     except TrackerError as error:
-        st.error(t("error_friendly", language, message=str(error)))
+        st.error(t("error_friendly", language, message=literal(error)))
     except sa_exc.OperationalError as error:
-        st.error(t("error_database", language, message=str(unreachable(make_url(url), error))))
+        st.error(t("error_database", language, message=literal(unreachable(make_url(url), error))))
     except Exception:
         if settings.dev:
             raise
@@ -68,4 +69,4 @@ def main() -> None:
 try:
     main()
 except TrackerError as startup_error:  # e.g. a bad TRACKER_BASEMAP or TRACKER_DATABASE_URL
-    st.error(t("error_friendly", common.lang(), message=str(startup_error)))
+    st.error(t("error_friendly", common.lang(), message=literal(startup_error)))

@@ -25,6 +25,7 @@ from views.i18n import DEFAULT_LANG, t
 from views.map import data as map_data
 from views.map.geojson import parse_fid
 from views.map.viewport import view_tolerance
+from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
 from views.selection import Queue, queue_rows, select
@@ -270,7 +271,7 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         _show_flash()
         return
     if new not in STATUS:  # the selectbox offers only the vocabulary; refuse anything else
-        st.error(t("error_friendly", language, message=f"{new!r}"))
+        st.error(t("error_friendly", language, message=literal(repr(new))))
         return
     if new == current:
         st.info(t("same_status", language))
@@ -279,14 +280,15 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         version = save_status(url, layer, feature_id, new, int(snap["version"]))
     except StaleEditError as error:
         st.error(t("stale", language, version=snap["version"]))
-        st.caption(str(error))
+        st.caption(literal(error))  # names who changed it: a value from the database
         return
     except TrackerError as error:
-        st.error(t("error_friendly", language, message=str(error)))
+        st.error(t("error_friendly", language, message=literal(error)))
         return
     clear_caches()
     st.session_state.pop("detail", None)
-    st.session_state["flash"] = t("saved", language, name=snap["record"].get("name", ""),
+    # the name is database text: shown literally, never as Markdown (views.markdown)
+    st.session_state["flash"] = t("saved", language, name=literal(snap["record"].get("name", "")),
                                   status=STATUS.label(new, language), version=version)
     st.rerun()
 

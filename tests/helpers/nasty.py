@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo.testing import databases
+from layers import REGISTRY
+from layers.base import Layer
+from tests.helpers.samples import sample_rows
 
 BEACON_HOST = "198.51.100.7"  # TEST-NET-2: nothing answers there; a request to it is a leak
 BEACON = f"![b](http://{BEACON_HOST}/beacon.png)"
@@ -68,3 +78,64 @@ def property_texts(collections: list[Any]) -> set[str]:
         for feature in data.get("features", []):
             texts |= {v for v in feature.get("properties", {}).values() if isinstance(v, str)}
     return texts
+
+
+# --- a committed database whose every free text holds one of the NASTY strings ------------------
+FROZEN = {"townships": {"code"}, "villages": {"code"}}  # codes other rows refer to
+LISTS = {"power_lines": ("transformer_areas",), "pv_stations": ("beneficiaries",)}  # free labels
+
+
+def free_text_columns(layer: Layer) -> list[str]:
+    """Text columns a user can fill with anything: no vocabulary, no CHECK, no foreign key."""
+    table = layer.table
+    checked = " ".join(str(c.sqltext) for c in table.constraints
+                       if isinstance(c, sa.CheckConstraint))
+    foreign = {fk.parent.name for fk in table.foreign_keys}
+    return [f.column for f in layer.fields
+            if f.kind == "text" and f.vocab is None and f.column not in foreign
+            and not re.search(rf"\b{f.column}\b", checked)
+            and f.column not in FROZEN.get(layer.name, set())]
+
+
+def nasty_rows() -> dict[str, list[dict[str, Any]]]:
+    """Per layer one row per NASTY string, in every free text column (unique ones numbered).
+
+    The county is one row (its texts hold the shell payload); townships and villages keep the
+    sample's codes, which other rows refer to, and add one more place per NASTY string."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for layer in REGISTRY:
+        base = sample_rows()[layer.name]
+        unique = {c.name for c in layer.table.columns if c.unique}
+        indices = [NASTY.index(SHELL)] if layer.name == "county" else range(len(NASTY))
+        rows[layer.name] = []
+        for i in indices:
+            row = dict(base)
+            if layer.name in FROZEN and i:
+                row["code"] = (f"4111219{i:02d}" if layer.name == "townships"
+                               else f"411121102{300 + i}")
+            for column in free_text_columns(layer):
+                row[column] = NASTY[i] + (f" #{i}" if column in unique else "")
+            for column in LISTS.get(layer.name, ()):
+                row[column] = [NASTY[i]]
+            rows[layer.name].append(row)
+    return rows
+
+
+def load_nasty(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with Session(engine) as session:
+        for layer in REGISTRY:
+            for row in nasty_rows()[layer.name]:
+                session.add(layer.model(**row))
+            session.flush()
+        session.commit()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def nasty_database_url(pg_admin_url: str) -> Iterator[str]:
+    """A migrated throwaway database (committed) where every free text is hostile."""
+    url = databases.create_database(pg_admin_url)
+    load_nasty(url)
+    yield url
+    databases.drop_database(pg_admin_url, url)

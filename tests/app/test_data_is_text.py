@@ -1,0 +1,99 @@
+"""Every value from the database reaches the page as text, never as Markdown (AppTest).
+
+The database is the hostile one of ``tests.helpers.nasty``: every free text is template syntax,
+Markdown that would load an image from 198.51.100.7, HTML, a formula … Each element Streamlit
+renders as Markdown (messages, captions, headings) is parsed here as CommonMark, as the browser
+would, and must hold no image, link or HTML — only the literal text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
+
+from layers import REGISTRY
+from layers.store import set_status
+from tests.helpers.nasty import BEACON, NASTY, nasty_database_url
+
+__all__ = ["nasty_database_url"]
+
+pytestmark = pytest.mark.postgis
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+MARKDOWN_ELEMENTS = ("markdown", "caption", "success", "info", "warning", "error", "exception",
+                     "title", "header", "subheader", "toast")
+CODE = ("image", "link_open", "html_inline", "html_block", "code_inline", "code_block", "fence")
+PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+@pytest.fixture
+def app(nasty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", nasty_database_url)
+    monkeypatch.setenv("TRACKER_USER", "apptest")
+    monkeypatch.delenv("TRACKER_DEV", raising=False)
+    yield AppTest.from_file(APP, default_timeout=120)
+
+
+def shown_as_markdown(at: AppTest) -> list[tuple[str, str, set[str]]]:
+    """(element type, the text a reader sees, the Markdown constructs in it) per element."""
+    out = []
+    for kind in MARKDOWN_ELEMENTS:
+        for element in at.get(kind):
+            source = str(getattr(element, "value", ""))
+            if getattr(element.proto, "allow_html", False):  # our own markup (the legend) only
+                assert not [text for text in NASTY if text in source], source[:80]
+                continue
+            tokens = PARSER.parse(source)
+            kinds = {t.type for token in tokens for t in [token, *(token.children or [])]}
+            text = html.unescape(re.sub(r"<[^>]+>", "", PARSER.render(source)))
+            out.append((kind, text, kinds))
+    return out
+
+
+def road_named(url: str, name: str) -> int:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    table = REGISTRY.get("roads").table
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(table.c.id).where(table.c.name == name)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
+def test_saving_a_status_shows_the_road_name_as_text(app: AppTest, nasty_database_url: str) -> None:
+    fid = road_named(nasty_database_url, BEACON)
+    app.session_state["selected"] = f"roads:{fid}"
+    app.run()
+    assert not app.exception
+    app.selectbox(key=f"new_status_roads:{fid}").set_value("opening").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = shown_as_markdown(app)
+    assert [(kind, constructs & set(CODE)) for kind, _, constructs in shown
+            if constructs & set(CODE)] == []
+    saved = [text for kind, text, _ in shown if kind == "success"]
+    assert saved and BEACON in saved[0]  # the name itself, literally
+
+
+def test_a_stale_edit_names_the_other_user_as_text(app: AppTest, nasty_database_url: str) -> None:
+    fid = road_named(nasty_database_url, NASTY[7])  # a name with a link, bold, code, math
+    app.session_state["selected"] = f"roads:{fid}"
+    app.run()
+    engine = sa.create_engine(nasty_database_url, poolclass=sa.pool.NullPool)
+    table = REGISTRY.get("roads").table
+    with engine.begin() as conn:  # someone whose name is Markdown saves first
+        version = conn.execute(sa.select(table.c.version).where(table.c.id == fid)).scalar_one()
+        set_status(conn, "roads", fid, "repairing", version, BEACON)
+    engine.dispose()
+    app.selectbox(key=f"new_status_roads:{fid}").set_value("done").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception
+    shown = shown_as_markdown(app)
+    assert [kind for kind, _, constructs in shown if constructs & set(CODE)] == []
+    captions = [text for kind, text, _ in shown if kind == "caption" and BEACON in text]
+    assert captions, "the stale-edit sentence names who changed the record, literally"
