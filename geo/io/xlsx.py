@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from shapely.geometry.base import BaseGeometry
 
 from geo import crs as geo_crs
+from geo.io import cells
 from geo.io.model import ExportOptions, ExportSummary, LayerData, output_frame
 
 MAX_WIDTH = 48
@@ -65,8 +66,7 @@ def _fill_sheet(sheet: Any, layer: LayerData, options: ExportOptions) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append([_header_cell(sheet, h) for h in headers])
     for row in rows:
-        sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v
-                      for v in row])
+        sheet.append([cells.xlsx_cell(sheet, v) for v in row])  # formulas stay text
 
 
 def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
@@ -74,12 +74,6 @@ def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor="DDEBF7")
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    return cell
-
-
-def _text_cell(sheet: Any, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # text that looks like a formula stays text
     return cell
 
 
@@ -140,4 +134,4 @@ def _about_sheet(sheet: Any, options: ExportOptions, summary: ExportSummary) -> 
     for key, value in rows:
         label = WriteOnlyCell(sheet, value=key)
         label.font = Font(bold=True)
-        sheet.append([label, value])
+        sheet.append([label, cells.xlsx_cell(sheet, value)])  # the filter and notes hold names
