@@ -46,15 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      help="also export households' ID numbers, phones and incomes (logged)")
     cmd.add_argument("--out", required=True,
                      help="output file: .zip (shp), .gpkg, .geojson or .xlsx; its folder must exist")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace --out if it exists (without it an existing file is refused)")
     cmd.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = _format(args.fmt, args.out)
     # Check every choice that needs no database before connecting to it.
-    geo_export.check_out_path(args.out, fmt)
     geo_export.parse_encoding(args.encoding)
     geo_export.parse_crs(args.crs, fmt)
+    geo_export.check_out_path(args.out, fmt, overwrite=args.force)
     engine = get_engine()
     check_connection(engine)
     with engine.connect() as conn:
@@ -62,12 +64,16 @@ def run(args: argparse.Namespace) -> int:
                               townships=args.township, villages=args.village)
         request = ExportRequest(chosen, fmt=fmt, crs=args.crs, encoding=args.encoding,
                                 include_private=args.include_private)
-        summary = export_to_file(conn, request, args.out)
+        summary = export_to_file(conn, request, args.out, overwrite=args.force)
     print(f"tracker: {summary.sentence()}.")
     for note in summary.notes:
         print(f"  note: {note}")
-    if args.include_private:
-        print("  personal data included; this export was logged.")
+    if summary.personal_data:
+        print("  personal data included; this export was logged and the file is readable by "
+              "you only (mode 0600).")
+    elif args.include_private:
+        print("  no exported layer holds personal data, so none was included and nothing "
+              "was logged.")
     return 0
 
 

@@ -79,11 +79,14 @@ def prepare(bind: Bind, request: ExportRequest) -> tuple[list[LayerData], Export
     return collect(bind, chosen, request.include_private), options
 
 
-def export_to_file(bind: Bind, request: ExportRequest, out: str | Path) -> ExportSummary:
-    """Write the export to ``out`` atomically (the zip/file appears whole or not at all)."""
-    geo_export.check_out_path(out, geo_export.parse_format(request.fmt))  # before any reading
+def export_to_file(bind: Bind, request: ExportRequest, out: str | Path, *,
+                   overwrite: bool = False) -> ExportSummary:
+    """Write the export to ``out`` atomically (the zip/file appears whole or not at all); an
+    existing ``out`` is replaced only with ``overwrite``."""
+    # before any reading
+    geo_export.check_out_path(out, geo_export.parse_format(request.fmt), overwrite=overwrite)
     data, options = prepare(bind, request)
-    return geo_export.write_export(data, options, out)
+    return geo_export.write_export(data, options, out, overwrite=overwrite)
 
 
 def export_bytes(bind: Bind, request: ExportRequest) -> tuple[str, bytes, ExportSummary]:

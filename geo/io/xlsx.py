@@ -7,6 +7,7 @@ A last sheet 说明 records the export time, filter, CRS and notes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -34,12 +35,27 @@ def write_ledger(layers: Sequence[LayerData], options: ExportOptions, target: Pa
                  summary: ExportSummary) -> None:
     # Write-only mode streams rows to disk: fast and small in memory for big ledgers.
     book = Workbook(write_only=True)
-    for layer in layers:
-        sheet = book.create_sheet(sheet_title(layer.zh))
-        _fill_sheet(sheet, layer, options)
-        summary.counts[layer.name] = len(layer.frame)
-    _about_sheet(book.create_sheet("说明"), options, summary)
-    book.save(target)
+    try:
+        for layer in layers:
+            sheet = book.create_sheet(sheet_title(layer.zh))
+            _fill_sheet(sheet, layer, options)
+            summary.counts[layer.name] = len(layer.frame)
+        _about_sheet(book.create_sheet("说明"), options, summary)
+        book.save(target)
+    except BaseException:  # also an interrupt (Ctrl-C, or SIGTERM in the CLI)
+        _abandon(book)
+        raise
+
+
+def _abandon(book: Workbook) -> None:
+    """Close a failed book's sheet streams now, quietly: left to the garbage collector, each
+    would print its own "Exception ignored" traceback after the one-sentence error."""
+    for sheet in book.worksheets:
+        for stream in (getattr(sheet, "_rows", None),
+                       getattr(getattr(sheet, "_writer", None), "xf", None)):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.close()
 
 
 def sheet_title(label: str) -> str:
