@@ -22,6 +22,21 @@ from views.markdown import literal
 
 log = logging.getLogger("tracker.app")
 
+
+def _log_to_stderr() -> None:
+    """The tracker's own log lines (errors; how often the costly shared data is computed) go to
+    the server's stderr beside Streamlit's; set up once per process."""
+    tracker = logging.getLogger("tracker")
+    if not tracker.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        tracker.addHandler(handler)
+        tracker.setLevel(logging.INFO)
+        tracker.propagate = False
+
+
+_log_to_stderr()
+
 st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon="static/favicon.png", layout="wide")
 
 

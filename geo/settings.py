@@ -10,6 +10,7 @@
 | TRACKER_TIANDITU_KEY    | Tianditu ``tk`` key, needed for the tianditu basemap              |
 | TRACKER_USER            | name recorded in updated_by and the export log (default: login)  |
 | TRACKER_DEV             | 1 → show full error details in the app (development only)        |
+| TRACKER_CACHE_SECONDS   | how long the app keeps the ranked queue (default 60)             |
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Settings:
     tianditu_key: str | None
     user: str
     dev: bool
+    cache_seconds: float = 60.0
 
     @property
     def cluster_dir(self) -> Path:
@@ -69,7 +71,19 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tianditu_key=env.get("TRACKER_TIANDITU_KEY") or None,
         user=env.get("TRACKER_USER") or _login(),
         dev=env.get("TRACKER_DEV", "") in ("1", "true", "yes"),
+        cache_seconds=_seconds(env.get("TRACKER_CACHE_SECONDS", "60")),
     )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 86400:
+        raise ConfigError(f"TRACKER_CACHE_SECONDS={text!r} is not a number of seconds from 1 to "
+                          "86400; set it to e.g. 60.")
+    return value
 
 
 def _login() -> str:

@@ -1,7 +1,10 @@
 """What every page shares: language, the sidebar filters, cached data loaders, the detail panel.
 
 Caching happens here, at the edge: loaders take the database URL, the filter values as a plain
-tuple and the language — never a GeoDataFrame or a folium object — and return plain data.
+tuple and the language — never a GeoDataFrame or a folium object — and return plain data. The
+costly data every session shares (the ranked queue, the map frames) lives in the tracker's own
+``SHARED`` cache, which a browser's "clear cache" message cannot empty; only ``clear_caches``
+(after an edit) and time do.
 """
 
 from __future__ import annotations
@@ -29,8 +32,12 @@ from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
 from views.selection import Queue, queue_rows, select
+from views.shared_cache import SharedCache
+from views.shared_cache import log as cache_log
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
+SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
+FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -65,21 +72,27 @@ def seats(url: str) -> dict[str, tuple[float, float]]:
         return township_seats(conn)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def frames(url: str, language: str, townships: tuple[str, ...] = (),
            villages: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Boundaries and flood extent: the same for every filter on small data; on large data
-    drawn for the place filter (simplified to its view, villages only around it)."""
-    with get_engine(url).connect() as conn:
-        return map_data.frame_collections(conn, load_names(conn), language,
-                                        townships, villages)
+    drawn for the place filter (simplified to its view, villages only around it). Shared and
+    read-only."""
+    def compute() -> dict[str, dict[str, Any]]:
+        with get_engine(url).connect() as conn:
+            return map_data.frame_collections(conn, load_names(conn), language,
+                                              townships, villages)
+
+    return FRAMES.get("frames", (url, language, townships, villages), compute)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def queue(url: str) -> Queue:
-    """The whole ranked queue: filter-independent, so it is ranked once per data change."""
-    with get_engine(url).connect() as conn:
-        return queue_rows(conn)
+    """The whole ranked queue: filter-independent, so it is ranked once per data change.
+    Shared and read-only."""
+    def compute() -> Queue:
+        with get_engine(url).connect() as conn:
+            return queue_rows(conn)
+
+    return SHARED.get("queue", url, compute, ttl=get_settings().cache_seconds)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -93,6 +106,7 @@ def household_map(url: str, townships: tuple[str, ...], villages: tuple[str, ...
 @st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, filter_key: tuple[Any, ...], language: str) -> dict[str, Any]:
     """The filtered set, once, for the map and the repair list alike."""
+    cache_log.info("computed selection")  # Streamlit's cache missed (logged for operators)
     filters = Filter.from_key(filter_key)
     ranked = queue(url)
     tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
@@ -151,8 +165,10 @@ def households(url: str, townships: tuple[str, ...], villages: tuple[str, ...],
 
 
 def clear_caches() -> None:
-    """After an edit every cached view of the data is stale (for every user)."""
-    for loader in (queue, selection, viewport_selection, progress, households):
+    """After an edit every cached view of the data is stale (for every user). The tracker's
+    own action: a browser's "clear cache" message empties Streamlit's caches only."""
+    SHARED.clear()
+    for loader in (selection, viewport_selection, progress, households):
         loader.clear()
 
 
