@@ -9,6 +9,7 @@ would, and must hold no image, link or HTML — only the literal text (code span
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,15 @@ from streamlit.testing.v1 import AppTest
 
 from layers import REGISTRY
 from layers.store import set_status
-from tests.helpers.nasty import BEACON, NASTY, nasty_database_url
+from tests.helpers.nasty import (
+    BEACON,
+    EVALUATED,
+    MARKER,
+    NASTY,
+    nasty_database_url,
+    payload_values,
+    property_texts,
+)
 
 __all__ = ["nasty_database_url"]
 
@@ -97,3 +106,36 @@ def test_a_stale_edit_names_the_other_user_as_text(app: AppTest, nasty_database_
     assert [kind for kind, _, constructs in shown if constructs & set(CODE)] == []
     captions = [text for kind, text, _ in shown if kind == "caption" and BEACON in text]
     assert captions, "the stale-edit sentence names who changed the record, literally"
+
+
+def test_the_map_page_hands_the_browser_literal_text(app: AppTest) -> None:
+    MARKER.unlink(missing_ok=True)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    maps = [el for el in app.get("component_instance")
+            if el.proto.component_name.endswith("st_folium")]
+    assert len(maps) == 1
+    args = json.loads(maps[0].proto.json_args)
+    script = args["script"] + (args.get("feature_group") or "")
+    assert EVALUATED not in maps[0].proto.json_args and not MARKER.exists()
+    shown = {lf(html.unescape(t)) for t in property_texts(payload_values(script))}
+    for text in NASTY:
+        assert any(lf(text) in t for t in shown), text[:40]
+    assert [kind for kind, _, constructs in shown_as_markdown(app) if constructs & set(CODE)] == []
+
+
+@pytest.mark.parametrize(("page", "column"), [("pages/repairs_page.py", "名称"),
+                                              ("pages/households_page.py", "户主")])
+def test_lists_show_every_name_as_stored(app: AppTest, page: str, column: str) -> None:
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception
+    if page.endswith("households_page.py"):
+        app.checkbox(key="hh_only_risk").uncheck().run()
+    names = set(app.dataframe[0].value[column])
+    for text in NASTY:
+        assert any(name == text or name.startswith(f"{text} #") for name in names), text[:40]
+
+
+def lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
