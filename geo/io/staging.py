@@ -153,10 +153,6 @@ def sweep(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
     return removed
 
 
-def sweep_temp_root() -> list[Path]:
-    return sweep(temp_root(), _RUN_NAME)
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
