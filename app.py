@@ -20,8 +20,24 @@ from geo.errors import TrackerError
 from geo.settings import get_settings
 from pages import common
 from views.i18n import LANGS, t
+from views.markdown import literal
 
 log = logging.getLogger("tracker.app")
+
+
+def _log_to_stderr() -> None:
+    """The tracker's own log lines (errors; how often the costly shared data is computed) go to
+    the server's stderr beside Streamlit's; set up once per process."""
+    tracker = logging.getLogger("tracker")
+    if not tracker.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        tracker.addHandler(handler)
+        tracker.setLevel(logging.INFO)
+        tracker.propagate = False
+
+
+_log_to_stderr()
 
 st.set_page_config(page_title="舞阳县水毁修复跟踪", page_icon="static/favicon.png", layout="wide")
 
@@ -73,9 +89,9 @@ def main() -> None:
         common.sidebar_filters(url)
         page.run()
     except TrackerError as error:
-        st.error(t("error_friendly", language, message=str(error)))
+        st.error(t("error_friendly", language, message=literal(error)))
     except sa_exc.OperationalError as error:
-        st.error(t("error_database", language, message=str(unreachable(make_url(url), error))))
+        st.error(t("error_database", language, message=literal(unreachable(make_url(url), error))))
     except Exception:
         if settings.dev:
             raise
@@ -86,4 +102,4 @@ def main() -> None:
 try:
     main()
 except TrackerError as startup_error:  # e.g. a bad TRACKER_BASEMAP or TRACKER_DATABASE_URL
-    st.error(t("error_friendly", common.lang(), message=str(startup_error)))
+    st.error(t("error_friendly", common.lang(), message=literal(startup_error)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -10,7 +11,7 @@ from sqlalchemy import exc as sa_exc
 from geo.db import migrate
 from geo.db.cluster import DB_NAME, Cluster
 from geo.db.engine import check_connection, database_url, describe, get_engine, unreachable
-from geo.errors import DatabaseError
+from geo.errors import ConfirmationError, DatabaseError
 from geo.settings import get_settings
 from layers import REGISTRY
 
@@ -26,12 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mig.add_argument(
         "--downgrade", action="store_true", help="go down to --revision (e.g. base) instead"
     )
+    mig.add_argument("--yes", action="store_true",
+                     help="confirm a downgrade that drops data (asked on a terminal otherwise)")
     db.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "migrate":
-        return migrate_cmd(args.revision, args.downgrade)
+        return migrate_cmd(args.revision, args.downgrade, args.yes)
     return {"up": up, "status": status, "down": down}[args.action]()
 
 
@@ -97,21 +100,45 @@ def status() -> int:
     return 0
 
 
-def migrate_cmd(revision: str = "head", downgrade: bool = False) -> int:
+def migrate_cmd(revision: str = "head", downgrade: bool = False, yes: bool = False) -> int:
     url = database_url()
     engine = get_engine(url)
+    migrate.check_revision(revision)
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as conn:
+            rows = migrate.table_rows(conn) if downgrade else {}
     except sa_exc.OperationalError as error:
         raise unreachable(engine.url, error) from None
     if downgrade:
+        if not _confirmed(describe(url), revision, rows, yes):
+            print("Nothing was changed.")
+            return 1
         migrate.downgrade(url, revision)
         print(f"Schema of {describe(url)} downgraded to {revision}.")
     else:
         migrate.upgrade(url, revision)
         print(f"Schema of {describe(url)} is at the newest version ({migrate.head_revision()}).")
     return 0
+
+
+def _confirmed(where: str, revision: str, rows: dict[str, int], yes: bool) -> bool:
+    """A downgrade drops tables: say how many rows they hold, and go on only when confirmed
+    (--yes, or 'yes' typed on a terminal). Without rows to lose there is nothing to ask."""
+    total = sum(rows.values())
+    if not total or yes:
+        return True
+    largest = ", ".join(f"{name} {n:,}" for name, n in
+                        sorted(rows.items(), key=lambda item: -item[1])[:3])
+    scope = ("drops every tracker table" if revision == "base"
+             else "can drop tables and columns")
+    loss = f"{total:,} rows in {len(rows)} tables ({largest}, …)"
+    if not sys.stdin.isatty():
+        raise ConfirmationError(
+            f"downgrading to {revision} {scope}, and the database holds {loss}; nothing was "
+            "changed; run it again with --yes to confirm (on a terminal you are asked).")
+    answer = input(f"Downgrading {where} to {revision} {scope}: {loss} would be lost. "
+                   "Type 'yes' to go on: ")
+    return answer.strip().lower() == "yes"
 
 
 def _ensure_database(cluster: Cluster) -> None:

@@ -52,15 +52,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                           "(county administrators only; logged)")
     cmd.add_argument("--out", required=True,
                      help="output file: .zip (shp), .gpkg, .geojson or .xlsx; its folder must exist")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace --out if it exists (without it an existing file is refused)")
     cmd.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = _format(args.fmt, args.out)
     # Check every choice that needs no database before connecting to it.
-    geo_export.check_out_path(args.out, fmt)
     geo_export.parse_encoding(args.encoding)
     geo_export.parse_crs(args.crs, fmt)
+    geo_export.check_out_path(args.out, fmt, overwrite=args.force)
     engine = get_engine()
     check_connection(engine)
     personal = args.personal or args.include_private
@@ -72,12 +74,15 @@ def run(args: argparse.Namespace) -> int:
         request = ExportRequest(chosen, fmt=fmt, crs=args.crs, encoding=args.encoding,
                                 include_private=args.include_private, personal=personal,
                                 actor=actor)
-        summary = export_to_file(conn, request, args.out)
+        summary = export_to_file(conn, request, args.out, overwrite=args.force)
     print(f"tracker: {summary.sentence()}.")
     for note in summary.notes:
         print(f"  note: {note}")
-    if personal:
-        print("  personal data included; this export was logged.")
+    if summary.personal_data:
+        print("  personal data included; this export was logged and the file is readable by "
+              "you only (mode 0600).")
+    elif personal:
+        print("  no exported layer holds personal data, so none was included.")
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy import exc as sa_exc
 
 from geo.db.engine import get_engine, unreachable
+from geo.io import cells
 from geo.rank.core import CannotRank, QueueRow, RankResult, row_dict, rows_frame
 from layers.filter import parse_filter
 from views.queue import rank_queue
@@ -64,7 +65,8 @@ def write(result: RankResult, fmt: str, out: TextIO, *, limit: int = 0) -> None:
         frame = rows_frame(rows)
         for col in ("key_reasons", "cut_off_villages"):
             frame[col] = frame[col].map("、".join)
-        frame.to_csv(out, index=False, lineterminator="\n")
+        # formulas never run; CRLF rows (RFC 4180): a value with a CR is quoted, not split
+        cells.csv_frame(frame).to_csv(out, index=False, lineterminator="\r\n")
     else:
         out.write(table(rows, result.cannot_rank))
 

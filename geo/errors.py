@@ -1,7 +1,9 @@
 """The tracker's small error hierarchy.
 
 Every error a user can cause carries one sentence that says what was wrong and what to do;
-the CLI and the app print that sentence, never a traceback.
+the CLI and the app print that sentence, never a traceback. Failures from below the tracker (the
+operating system, the database, Alembic) are turned into these by ``geo.faults.explain``.
+Exit codes: 2 for what the user can correct, 74 for files and folders, 70 for a bug.
 """
 
 from __future__ import annotations
@@ -63,3 +65,17 @@ class SignInError(TrackerError):
 
 class WorkflowError(ValidationError):
     """A status change the workflow does not allow (see data/status_workflow.toml)."""
+class StorageError(TrackerError):
+    """A file or folder cannot be read or written: full disk, no permission, a bad path."""
+
+    exit_code = 74  # EX_IOERR (sysexits.h)
+
+
+class ConfirmationError(TrackerError):
+    """A destructive action was not confirmed (no --yes, and no terminal to ask on)."""
+
+
+class UnexpectedError(TrackerError):
+    """A failure nothing anticipated — a bug; the sentence says how to see the details."""
+
+    exit_code = 70  # EX_SOFTWARE (sysexits.h)

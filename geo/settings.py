@@ -12,6 +12,7 @@
 | TRACKER_DEV             | 1 → show full error details in the app (development only)        |
 | TRACKER_SESSION_IDLE_MINUTES | app sessions end after this many idle minutes (default 30)  |
 | TRACKER_SESSION_HOURS   | app sessions end this many hours after sign-in (default 12)      |
+| TRACKER_CACHE_SECONDS   | how long the app keeps the ranked queue (default 60)             |
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Settings:
     dev: bool
     session_idle_minutes: int = 30
     session_hours: int = 12
+    cache_seconds: float = 60.0
 
     @property
     def cluster_dir(self) -> Path:
@@ -71,6 +73,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         dev=env.get("TRACKER_DEV", "") in ("1", "true", "yes"),
         session_idle_minutes=_positive(env, "TRACKER_SESSION_IDLE_MINUTES", 30),
         session_hours=_positive(env, "TRACKER_SESSION_HOURS", 12),
+        cache_seconds=_seconds(env.get("TRACKER_CACHE_SECONDS", "60")),
     )
 
 
@@ -81,6 +84,17 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"{name}={text!r} is not a positive whole number; set it to e.g. {default}.")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 86400:
+        raise ConfigError(f"TRACKER_CACHE_SECONDS={text!r} is not a number of seconds from 1 to "
+                          "86400; set it to e.g. 60.")
+    return value
 
 
 def _login() -> str:

@@ -4,7 +4,10 @@ the detail panel.
 Caching happens here, at the edge: loaders take the database URL, the signed-in account's scope
 (so one scope's results never reach another), the filter values as a plain tuple and the
 language — never a GeoDataFrame or a folium object — and return plain data. The scope narrows
-every query inside the loader; the account is re-read from the database on every rerun.
+every query inside the loader; the account is re-read from the database on every rerun. The
+costly data every session shares (the ranked queue of the whole county, the map frames) lives in
+the tracker's own ``SHARED``/``FRAMES`` caches, which a browser's "clear cache" message cannot
+empty; only ``clear_caches`` (after an edit) and time do.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import streamlit as st
 from geo import chinatime
 from geo.db.engine import database_url, get_engine
 from geo.errors import SignInError, StaleEditError, TrackerError
+from geo.settings import get_settings
 from layers import REGISTRY
 from layers.accounts import AccountInfo
 from layers.filter import IMPORTANCE, URGENCY, Filter
@@ -32,11 +36,16 @@ from views.i18n import DEFAULT_LANG, t
 from views.map import data as map_data
 from views.map.geojson import parse_fid
 from views.map.viewport import view_tolerance
+from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
 from views.selection import Queue, queue_rows, select
+from views.shared_cache import SharedCache
+from views.shared_cache import log as cache_log
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
+SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
+FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -71,21 +80,27 @@ def seats(url: str) -> dict[str, tuple[float, float]]:
         return township_seats(conn)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def frames(url: str, language: str, townships: tuple[str, ...] = (),
            villages: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Boundaries and flood extent: the same for every filter on small data; on large data
-    drawn for the place filter (simplified to its view, villages only around it)."""
-    with get_engine(url).connect() as conn:
-        return map_data.frame_collections(conn, load_names(conn), language,
-                                        townships, villages)
+    drawn for the place filter (simplified to its view, villages only around it). Shared and
+    read-only."""
+    def compute() -> dict[str, dict[str, Any]]:
+        with get_engine(url).connect() as conn:
+            return map_data.frame_collections(conn, load_names(conn), language,
+                                              townships, villages)
+
+    return FRAMES.get("frames", (url, language, townships, villages), compute)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def queue(url: str) -> Queue:
-    """The whole ranked queue: filter-independent, so it is ranked once per data change."""
-    with get_engine(url).connect() as conn:
-        return queue_rows(conn)
+    """The whole ranked queue: filter-independent, so it is ranked once per data change.
+    Shared and read-only."""
+    def compute() -> Queue:
+        with get_engine(url).connect() as conn:
+            return queue_rows(conn)
+
+    return SHARED.get("queue", url, compute, ttl=get_settings().cache_seconds)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -112,6 +127,7 @@ def scoped(key: tuple[str, ...], filter_key: tuple[Any, ...]) -> tuple[Scope, Fi
 def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
               language: str) -> dict[str, Any]:
     """The filtered set within the scope, once, for the map and the repair list alike."""
+    cache_log.info("computed selection")  # Streamlit's cache missed (logged for operators)
     scope_, filters = scoped(scope, filter_key)
     ranked = queue(url)
     tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
@@ -195,8 +211,10 @@ def dispatch(url: str, scope: tuple[str, ...], as_of: dt.date, language: str) ->
 
 
 def clear_caches() -> None:
-    """After an edit every cached view of the data is stale (for every user)."""
-    for loader in (queue, selection, viewport_selection, progress, households, dispatch):
+    """After an edit every cached view of the data is stale (for every user). The tracker's
+    own action: a browser's "clear cache" message empties Streamlit's caches only."""
+    SHARED.clear()
+    for loader in (selection, viewport_selection, progress, households, dispatch):
         loader.clear()
 
 
@@ -440,7 +458,7 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         _show_flash()
         return
     if new not in STATUS:  # the selectbox offers only the vocabulary; refuse anything else
-        st.error(t("error_friendly", language, message=f"{new!r}"))
+        st.error(t("error_friendly", language, message=literal(repr(new))))
         return
     if new == current:
         st.info(t("same_status", language))
@@ -449,16 +467,17 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         version = save_status(url, layer, feature_id, new, int(snap["version"]), note or None, on)
     except StaleEditError as error:
         st.error(t("stale", language, version=snap["version"]))
-        st.caption(str(error))
+        st.caption(literal(error))  # names who changed it: a value from the database
         return
     except TrackerError as error:
-        st.error(t("error_friendly", language, message=str(error)))
+        st.error(t("error_friendly", language, message=literal(error)))
         return
-    _saved(snap, t("saved", language, name=snap["record"].get("name", ""),
+    _saved(snap, t("saved", language, name=literal(snap["record"].get("name", "")),
                    status=STATUS.label(new, language), version=version))
 
 
 def _saved(snap: dict[str, Any], message: str) -> None:
+    """``message`` is shown as Markdown: database text in it must have gone through ``literal``."""
     clear_caches()
     st.session_state.pop("detail", None)
     st.session_state["flash"] = message
@@ -489,7 +508,8 @@ def _field_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -
         except TrackerError as error:
             st.error(t("error_friendly", language, message=str(error)))
             return
-        _saved(snap, t("saved_fields", language, name=record.get("name", ""), version=version))
+        _saved(snap, t("saved_fields", language, name=literal(record.get("name", "")),
+                       version=version))
 
 
 def _differs(old: object, new: object) -> bool:
@@ -520,7 +540,7 @@ def _filing_editor(url: str, feature_id: int, snap: dict[str, Any]) -> None:
         except TrackerError as error:
             st.error(t("error_friendly", language, message=str(error)))
             return
-        _saved(snap, t("saved_filing", language, name=record.get("name", ""),
+        _saved(snap, t("saved_filing", language, name=literal(record.get("name", "")),
                        filing=FILING.label(new, language), version=version))
 
 

@@ -145,13 +145,17 @@ def _logger(bind: Bind, request: ExportRequest) -> geo_export.ExportLogger:
     return log
 
 
-def export_to_file(bind: Bind, request: ExportRequest, out: str | Path) -> ExportSummary:
-    """Write the export to ``out`` atomically (the zip/file appears whole or not at all).
+def export_to_file(bind: Bind, request: ExportRequest, out: str | Path, *,
+                   overwrite: bool = False) -> ExportSummary:
+    """Write the export to ``out`` atomically (the zip/file appears whole or not at all); an
+    existing ``out`` is replaced only with ``overwrite``.
 
     The export is logged in the caller's transaction: commit it (``engine.begin()``)."""
-    geo_export.check_out_path(out, geo_export.parse_format(request.fmt))  # before any reading
+    # before any reading
+    geo_export.check_out_path(out, geo_export.parse_format(request.fmt), overwrite=overwrite)
     data, options = prepare(bind, request)
-    return geo_export.write_export(data, options, out, log=_logger(bind, request))
+    return geo_export.write_export(data, options, out, log=_logger(bind, request),
+                                   overwrite=overwrite)
 
 
 def export_bytes(bind: Bind, request: ExportRequest) -> tuple[str, bytes, ExportSummary]:

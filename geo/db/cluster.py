@@ -132,7 +132,13 @@ class Cluster:
     # --- helpers ---------------------------------------------------------------------------
     def _prepare_dirs(self) -> None:
         for path in (self.home, self.sockdir):
-            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as error:  # e.g. TRACKER_HOME names a file
+                raise ClusterError(
+                    f"cannot create the private server's folder {str(path)!r} "
+                    f"({error.strerror or error}); set TRACKER_HOME to a folder you may write "
+                    "to (it is created when missing).") from None
         if self.run_as:
             entry = _user(self.run_as)
             for path in (self.home, self.sockdir, *self._existing(self.datadir, self.logfile)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 
 import sqlalchemy as sa
@@ -9,9 +10,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import exc as sa_exc
 
-from geo.errors import DatabaseError
+from geo.errors import DatabaseError, UnknownChoiceError
 
 
 def alembic_config(url: str, connection: sa.Connection | None = None) -> Config:
@@ -25,11 +27,42 @@ def alembic_config(url: str, connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(url: str, revision: str = "head", connection: sa.Connection | None = None) -> None:
+    check_revision(revision)
     _run(lambda: command.upgrade(alembic_config(url, connection), revision))
 
 
 def downgrade(url: str, revision: str = "base", connection: sa.Connection | None = None) -> None:
+    check_revision(revision)
     _run(lambda: command.downgrade(alembic_config(url, connection), revision))
+
+
+def revisions() -> list[str]:
+    """Every revision id, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def check_revision(revision: str) -> None:
+    """Refuse a revision the migrations do not have (Alembic would raise its own error)."""
+    if re.fullmatch(r"[+-]\d+", revision):  # relative steps: Alembic checks those as it goes
+        return
+    try:
+        if revision.strip():
+            ScriptDirectory.from_config(alembic_config("")).get_revisions(revision)
+            return
+    except CommandError:
+        pass
+    raise UnknownChoiceError("revision", revision, ["base", "head", *revisions()])
+
+
+NOT_DATA = {"alembic_version", "spatial_ref_sys"}  # bookkeeping and PostGIS's own reference
+
+
+def table_rows(conn: sa.Connection) -> dict[str, int]:
+    """Rows per table of the connection's schema: what a downgrade may drop."""
+    names = [n for n in sa.inspect(conn).get_table_names() if n not in NOT_DATA]
+    return {name: int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
+                      .scalar() or 0) for name in sorted(names)}
 
 
 def current_revision(conn: sa.Connection) -> str | None:

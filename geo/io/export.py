@@ -6,24 +6,29 @@ objects with ``column, zh, en, shp, kind, vocab, private, meaning`` — and know
 Parts: ``geo.io.model`` (data model, value conversion), ``geo.io.shapefile`` (zip with field
 dictionary and README), ``geo.io.vector`` (GeoPackage, GeoJSON), ``geo.io.xlsx`` (Excel ledger).
 
-Every file is built in a temporary directory beside the target and renamed into place, so a
-failed export leaves nothing half-written. The caller's ``log`` receives an :class:`ExportRecord`
-(with the file's SHA-256) before the file is delivered; personal data never leaves unlogged.
+Every file is built in a private temporary folder (``geo.io.staging``, mode 0700), removed
+however the export ends (what a ``kill -9`` leaves is swept by the next export), and moved into
+place atomically: a failed or killed export leaves nothing half-written beside the target, and an
+existing file is replaced only when asked. The caller's ``log`` receives an :class:`ExportRecord`
+(with the file's SHA-256) after the file is built and before it is delivered, so no file leaves
+unlogged; a file with personal data is readable by its owner only (mode 0600).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from geo import crs as geo_crs
-from geo.errors import UnknownChoiceError, ValidationError
+from geo.errors import StorageError, UnknownChoiceError, ValidationError
+from geo.faults import os_error
+from geo.io import staging
 from geo.io.model import (
     ENCODINGS,
     FORMAT_LABELS,
@@ -37,9 +42,9 @@ from geo.io.model import (
 )
 
 __all__ = [
-    "ENCODINGS", "FORMATS", "FORMAT_LABELS", "EmptyExportError", "ExportLogger", "ExportOptions",
-    "ExportRecord", "ExportSummary", "LayerData", "check_out_path", "export_bytes", "parse_crs",
-    "parse_encoding", "parse_format", "write_export",
+    "ENCODINGS", "FORMATS", "FORMAT_LABELS", "EmptyExportError", "ExportOptions", "ExportSummary",
+    "LayerData", "check_out_path", "export_bytes", "parse_crs", "parse_encoding", "parse_format",
+    "write_export",
 ]
 
 # --- choices ---------------------------------------------------------------------------------
@@ -82,21 +87,47 @@ def _epsg_or_choice_error(text: str | int) -> int:
         raise UnknownChoiceError("CRS", text, choices) from None
 
 
-def check_out_path(out: str | Path, fmt: str) -> Path:
-    """The output path, refused unless its folder exists and its extension fits the format."""
-    path = Path(out).expanduser()
+def check_out_path(out: str | Path, fmt: str, *, overwrite: bool = True) -> Path:
+    """The output path, refused (one sentence) unless its extension fits the format, its folder
+    exists and takes new files, and — without ``overwrite`` — nothing is there yet."""
+    try:
+        path = Path(out).expanduser()
+    except RuntimeError:  # ~user/… of a user who does not exist
+        raise ValidationError(
+            f"{str(out).split('/')[0]!r} is not a known user's home folder; write the folder "
+            "out in full in --out.") from None
     if path.suffix.lower() != FORMATS[fmt]:
         raise ValidationError(
             f"the output file {str(out)!r} must end in {FORMATS[fmt]} for the {fmt} format; "
             "rename it or choose another --format."
         )
-    if not path.parent.is_dir():
+    try:
+        exists, is_dir, folder_ok = path.exists(), path.is_dir(), path.parent.is_dir()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise os_error(error, out, "write") from None
+    if not folder_ok:
         raise ValidationError(
             f"the folder {str(path.parent)!r} does not exist; create it first or choose another --out."
         )
-    if path.is_dir():
+    if is_dir:
         raise ValidationError(f"{str(out)!r} is a folder; give a file name ending in {FORMATS[fmt]}.")
+    if exists and not overwrite:
+        raise staging.exists_error(out)
+    _check_writable(path.parent)
     return path
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and remove a file in ``folder``: /proc, /sys, a read-only or foreign folder fail
+    here, before anything is read or written, with the system's own reason."""
+    probe = folder / f".tracker-probe-{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except FileExistsError:
+        return  # another export of this process is probing: the folder takes files
+    except OSError as error:
+        raise os_error(error, folder, "create files in", "choose another --out") from None
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -123,25 +154,56 @@ class ExportRecord:
 ExportLogger = Callable[[ExportRecord], None]
 
 
-def write_export(layers: Sequence[LayerData], options: ExportOptions, out: str | Path,
-                 log: ExportLogger | None = None) -> ExportSummary:
-    """Write ``layers`` to ``out`` atomically. ``log`` is called with the finished file's record
-    before it is moved into place (a failing log leaves no file); personal data needs a log."""
+def write_export(layers: Sequence[LayerData], options: ExportOptions, out: str | Path, *,
+                 log: ExportLogger | None = None, overwrite: bool = False) -> ExportSummary:
+    """Write ``layers`` to ``out`` atomically; an existing file is replaced only with ``overwrite``.
+
+    ``log`` is called with the finished file's record before it is moved into place (a failing
+    log leaves no file); personal data needs a log.
+    """
     fmt = parse_format(options.fmt)
-    path = check_out_path(out, fmt)
+    path = check_out_path(out, fmt, overwrite=overwrite)
     _check_not_empty(layers, options)
     _check_logged(layers, options, log)
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=path.parent))
-    try:
+    private = bool(personal_content(layers, options.include_private))
+    # the process's temporary files (openpyxl streams each sheet through one) go into the
+    # private run folder too: nothing of the export is ever written outside it or the target
+    with staging.run_folder(capture_temp=True) as work:
         staged = work / path.name
-        summary = _write(layers, options, staged)
+        try:
+            summary = _write(layers, options, staged)
+        except Exception as error:
+            raise writer_failure(error, work) from None
         summary.filename = path.name
         if log is not None:
             log(export_record(layers, options, summary, path.name, staged.read_bytes()))
-        os.replace(staged, path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        try:
+            staging.publish(staged, path, overwrite=overwrite, private=private)
+        except OSError as error:
+            raise os_error(error, path, "write", "nothing was written") from None
+    summary.personal_data = private
     return summary
+
+
+def writer_failure(error: Exception, work: Path) -> Exception:
+    """A writer's failure (an OSError, or a GDAL error raised by pyogrio) as one sentence about
+    the temporary folder it was writing in; any other error is returned unchanged (a bug)."""
+    note = "nothing was written; set TMPDIR to a folder on a disk with more room"
+    if isinstance(error, OSError):
+        return os_error(error, work.parent, "write temporary files in", note)
+    if not type(error).__module__.startswith("pyogrio"):
+        return error
+    text = str(error)
+    full = ("No space left" in text or "disk is full" in text
+            or shutil.disk_usage(work).free < LOW_SPACE)
+    if full:
+        return os_error(OSError(errno.ENOSPC, "No space left on device"), work.parent,
+                        "write temporary files in", note)
+    return StorageError(f"GDAL could not write the export ({text.splitlines()[0]}); nothing was "
+                        f"written; check the free space and permissions of {str(work.parent)!r}.")
+
+
+LOW_SPACE = 1 << 20  # bytes: below this a writer's vague failure is taken for a full disk
 
 
 def export_bytes(layers: Sequence[LayerData], options: ExportOptions, basename: str = "export",
@@ -153,12 +215,13 @@ def export_bytes(layers: Sequence[LayerData], options: ExportOptions, basename: 
     _check_logged(layers, options, log)
     stamp = options.created.strftime("%Y%m%d-%H%M")
     filename = f"{basename}-{stamp}{FORMATS[fmt]}"
-    with tempfile.TemporaryDirectory(prefix="export-") as work:
-        staged = Path(work) / filename
+    with staging.run_folder() as work:
+        staged = work / filename
         summary = _write(layers, options, staged)
         data = staged.read_bytes()
     if log is not None:
         log(export_record(layers, options, summary, filename, data))
+    summary.personal_data = bool(personal_content(layers, options.include_private))
     return filename, data, summary
 
 
@@ -199,7 +262,6 @@ def _write(layers: Sequence[LayerData], options: ExportOptions, staged: Path) ->
 
     chosen = [la for la in layers if len(la.frame)]
     summary = ExportSummary(staged.name, options.fmt, options.epsg, options.encoding)
-    summary.notes += list(options.notes)
     summary.notes += [f"{la.name} ({la.zh}): 没有要素符合筛选 no feature matched the filter; "
                       "not in this export" for la in layers if not len(la.frame)]
     if options.fmt == "shp":

@@ -109,6 +109,7 @@ class ExportSummary:
     encoding: str
     counts: dict[str, int] = field(default_factory=dict)  # output layer/file → features
     notes: list[str] = field(default_factory=list)  # truncated or replaced values
+    personal_data: bool = False  # ID numbers, phones or incomes were written (and logged)
 
     @property
     def total(self) -> int:

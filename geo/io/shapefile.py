@@ -22,6 +22,7 @@ import pyogrio
 
 from geo import crs as geo_crs
 from geo.errors import ValidationError
+from geo.io import cells
 from geo.io.model import (
     DICTIONARY_HEADERS,
     ExportOptions,
@@ -144,7 +145,7 @@ def dictionary_csv(layers: Sequence[LayerData], options: ExportOptions) -> bytes
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(DICTIONARY_HEADERS)
-    writer.writerows(dictionary_rows(layers, options.include_private))
+    writer.writerows(cells.csv_row(row) for row in dictionary_rows(layers, options.include_private))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -7,6 +7,7 @@ A last sheet 说明 records the export time, filter, CRS and notes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from shapely.geometry.base import BaseGeometry
 
 from geo import crs as geo_crs
+from geo.io import cells
 from geo.io.model import ExportOptions, ExportSummary, LayerData, output_frame, personal_text
 
 MAX_WIDTH = 48
@@ -33,12 +35,27 @@ def write_ledger(layers: Sequence[LayerData], options: ExportOptions, target: Pa
                  summary: ExportSummary) -> None:
     # Write-only mode streams rows to disk: fast and small in memory for big ledgers.
     book = Workbook(write_only=True)
-    for layer in layers:
-        sheet = book.create_sheet(sheet_title(layer.zh))
-        _fill_sheet(sheet, layer, options)
-        summary.counts[layer.name] = len(layer.frame)
-    _about_sheet(book.create_sheet("说明"), layers, options, summary)
-    book.save(target)
+    try:
+        for layer in layers:
+            sheet = book.create_sheet(sheet_title(layer.zh))
+            _fill_sheet(sheet, layer, options)
+            summary.counts[layer.name] = len(layer.frame)
+        _about_sheet(book.create_sheet("说明"), layers, options, summary)
+        book.save(target)
+    except BaseException:  # also an interrupt (Ctrl-C, or SIGTERM in the CLI)
+        _abandon(book)
+        raise
+
+
+def _abandon(book: Workbook) -> None:
+    """Close a failed book's sheet streams now, quietly: left to the garbage collector, each
+    would print its own "Exception ignored" traceback after the one-sentence error."""
+    for sheet in book.worksheets:
+        for stream in (getattr(sheet, "_rows", None),
+                       getattr(getattr(sheet, "_writer", None), "xf", None)):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.close()
 
 
 def sheet_title(label: str) -> str:
@@ -65,8 +82,7 @@ def _fill_sheet(sheet: Any, layer: LayerData, options: ExportOptions) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append([_header_cell(sheet, h) for h in headers])
     for row in rows:
-        sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith("=") else v
-                      for v in row])
+        sheet.append([cells.xlsx_cell(sheet, v) for v in row])  # formulas stay text
 
 
 def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
@@ -74,12 +90,6 @@ def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor="DDEBF7")
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    return cell
-
-
-def _text_cell(sheet: Any, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # text that looks like a formula stays text
     return cell
 
 
@@ -141,4 +151,4 @@ def _about_sheet(sheet: Any, layers: Sequence[LayerData], options: ExportOptions
     for key, value in rows:
         label = WriteOnlyCell(sheet, value=key)
         label.font = Font(bold=True)
-        sheet.append([label, value])
+        sheet.append([label, cells.xlsx_cell(sheet, value)])  # the filter and notes hold names

@@ -8,6 +8,7 @@ key, a value of the wrong kind or out of range, rules that contradict each other
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -181,12 +182,14 @@ class _Checker:
             raise self.fail(path, f"unknown key or table '{path}'; remove it or fix its spelling")
 
     def value(self, path: str, value: Any, kind: str) -> Any:
+        most = _MAXIMA.get(path, _MAXIMA.get(kind, math.inf))
+        sane = _is_number(value) and _finite(value) and value <= most  # no inf, nan or 1e23
         ok = {
-            "weight": _is_number(value) and value >= 0,
-            "nonneg": _is_number(value) and value >= 0,
-            "pos": _is_number(value) and value > 0,
-            "fraction": _is_number(value) and 0 <= value <= 1,
-            "int": isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+            "weight": sane and value >= 0,
+            "nonneg": sane and value >= 0,
+            "pos": sane and value > 0,
+            "fraction": sane and 0 <= value <= 1,
+            "int": sane and isinstance(value, int) and value >= 0,
             "bool": isinstance(value, bool),
             "str": isinstance(value, str) and value.strip() != "",
             "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
@@ -198,6 +201,8 @@ class _Checker:
                 "bool": "true or false", "str": "a non-empty text in quotes",
                 "strlist": "a list of texts in quotes",
             }[kind]
+            if most < math.inf:
+                wanted += f" and at most {most:g}{_UNITS.get(path, '')}"
             raise self.fail(path, f"'{path}' is {value!r} but must be {wanted}")
         return value
 
@@ -304,3 +309,18 @@ def _unquote(part: str) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _finite(value: int | float) -> bool:
+    return isinstance(value, int) or math.isfinite(value)  # ints of any size are finite
+
+
+# The largest sensible values (also in data/rank_rules.toml): bigger ones are typos, not rules.
+_MAXIMA: dict[str, float] = {
+    "weight": 1000.0,  # one household never counts as more than 1000 households
+    "roads.nearby_m": 20_000.0,  # metres: wider than that is the whole county, not "nearby"
+    "roads.snap_max_m": 20_000.0,  # metres: a centre farther from every road is off the network
+    "importance.monitored_min": 100_000,  # households: more than a county has
+}
+_UNITS = {"roads.nearby_m": " (metres)", "roads.snap_max_m": " (metres)",
+          "importance.monitored_min": " (households)"}

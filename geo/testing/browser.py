@@ -47,11 +47,12 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_path: Path, user: str) -> Iterator[str]:
+def streamlit_server(database_url: str, log_path: Path, user: str,
+                     extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free local port against ``database_url``; yields its URL."""
     port = free_port()
     env = {**os.environ, "TRACKER_DATABASE_URL": database_url, "TRACKER_USER": user,
-           "TRACKER_BASEMAP": "none"}
+           "TRACKER_BASEMAP": "none", **(extra_env or {})}
     env.pop("TRACKER_DEV", None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:

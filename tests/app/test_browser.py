@@ -17,15 +17,43 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
-from tests.helpers.app import XSS_NAME, Credentials, app_admin, app_database_url
+from tests.helpers.app import XSS_NAME, Credentials, app_admin, app_database_url, make_account
+from tests.helpers.nasty import (
+    BEACON,
+    BEACON_HOST,
+    EVALUATED,
+    MARKER,
+    NASTY,
+    nasty_database_url,
+)
 
-__all__ = ["app_admin", "app_database_url"]
+__all__ = ["app_admin", "app_database_url", "nasty_database_url"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis]
+LOG = ROOT / "build" / "streamlit-test.log"
+
+
 @pytest.fixture(scope="module")
 def server(app_database_url: str) -> Iterator[str]:
-    log_path = ROOT / "build" / "streamlit-test.log"
-    with streamlit_server(app_database_url, log_path, "browser") as url:
+    # the ranked queue stays cached for the whole module: a recomputation is then a cache drop
+    with streamlit_server(app_database_url, LOG, "browser",
+                          {"TRACKER_CACHE_SECONDS": "3600"}) as url:
+        yield url
+    LOG.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def nasty_admin(nasty_database_url: str) -> Credentials:
+    """A county administrator of the hostile-text database (every page needs a sign-in)."""
+    return make_account(nasty_database_url, "admin")
+
+
+@pytest.fixture(scope="module")
+def nasty_server(nasty_database_url: str) -> Iterator[str]:
+    """The app on the database whose every free text is hostile (tests.helpers.nasty)."""
+    log_path = ROOT / "build" / "streamlit-nasty-test.log"
+    MARKER.unlink(missing_ok=True)
+    with streamlit_server(nasty_database_url, log_path, "browser") as url:
         yield url
     log_path.unlink(missing_ok=True)
 
@@ -132,3 +160,100 @@ def test_pages_render_and_export_downloads(visit: Visit) -> None:
     target = Path(download.path())
     assert target.stat().st_size > 1000
     assert visit.external() == []
+
+
+def _computed(name: str) -> int:
+    """How often the server computed ``name`` so far (its log says so each time)."""
+    return LOG.read_text(encoding="utf-8", errors="replace").count(f"computed {name}")
+
+
+def test_a_clients_clear_cache_message_does_not_rerank(visit: Visit, server: str) -> None:
+    """Any websocket client may send Streamlit's clear_cache: it must not cost a re-rank."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from websockets.sync.client import connect
+
+    visit.open("/")
+    visit.map_frame()
+    assert visit.page.get_by_test_id("stMainMenu").count() == 0  # no "Clear cache" to click
+    queue, selection = _computed("queue"), _computed("selection")
+    assert queue >= 1
+
+    message = BackMsg()
+    message.clear_cache = True  # an anonymous client, no browser, no cookie
+    with connect(server.replace("http://", "ws://") + "/_stcore/stream",
+                 subprotocols=["streamlit"]) as socket:  # type: ignore[list-item]
+        socket.send(message.SerializeToString())
+        time.sleep(1.0)
+
+    visit.open("/")
+    visit.map_frame()
+    time.sleep(0.5)
+    assert _computed("selection") > selection  # Streamlit's cache was emptied…
+    assert _computed("queue") == queue  # …but the ranked queue was not computed again
+
+
+def _texts_on_the_map(visit: Visit) -> set[str]:
+    """What a reader sees of every feature's popup values: each value put into a <div> as the
+    popup does (innerHTML) and read back as text."""
+    frame = visit.leaflet()
+    return set(frame.evaluate("""() => {
+        const seen = [];
+        for (const group of window.feature_group) {
+            group.eachLayer(layer => layer.eachLayer && layer.eachLayer(f => {
+                for (const value of Object.values(f.feature.properties)) {
+                    const div = document.createElement('div');
+                    div.innerHTML = String(value);
+                    seen.push(div.textContent);
+                }
+            }));
+        }
+        return seen;
+    }"""))
+
+
+def test_hostile_text_stays_text_in_the_browser(browser: Browser, nasty_server: str,
+                                                nasty_admin: Credentials) -> None:
+    visit = Visit(browser, nasty_server, nasty_admin.pair())
+    try:
+        visit.open("/")
+        frame = visit.map_frame()
+        shown = _texts_on_the_map(visit)
+        for text in NASTY:  # every hostile road name arrives literally (the popup's n), as
+            # HTML shows text: its parser turns CR and CRLF into LF
+            assert text.replace("\r\n", "\n").replace("\r", "\n") in shown, text[:40]
+        body = frame.locator("body").inner_html()
+        assert EVALUATED not in body and EVALUATED not in visit.page.content()
+        assert not MARKER.exists()
+        time.sleep(0.5)
+        assert visit.dialogs == [] and visit.external() == []
+        shoot(visit, "hostile-map.png")
+    finally:
+        visit.close()
+
+
+def test_saving_a_road_named_like_a_beacon_loads_nothing(browser: Browser, nasty_server: str,
+                                                          nasty_admin: Credentials) -> None:
+    visit = Visit(browser, nasty_server, nasty_admin.pair())
+    try:
+        visit.open("/")
+        visit.map_frame()
+        pick = visit.page.get_by_test_id("stSelectbox").filter(has_text="或从列表选择")
+        pick.click()
+        visit.page.keyboard.type("beacon")
+        visit.page.get_by_role("option").filter(has_text=f"水毁公路：{BEACON}").first.click()
+        visit.page.get_by_text("水毁公路 · #").wait_for(timeout=30000)
+        status = visit.page.get_by_test_id("stSelectbox").filter(has_text="新状态")
+        status.scroll_into_view_if_needed()
+        status.locator("input").click()
+        visit.page.keyboard.type("抢通中")
+        visit.page.keyboard.press("Enter")
+        visit.page.get_by_role("button", name="保存状态").click()
+        saved = visit.page.get_by_test_id("stAlertContentSuccess")
+        saved.wait_for(timeout=30000)
+        assert BEACON in saved.inner_text()  # the name, literally
+        assert saved.locator("img, a").count() == 0, saved.inner_html()
+        time.sleep(1.0)
+        assert not [u for u in visit.requests if BEACON_HOST in u]
+        assert visit.external() == [] and visit.dialogs == []
+    finally:
+        visit.close()

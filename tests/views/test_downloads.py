@@ -198,7 +198,8 @@ def test_cli_exports_the_issue_example(fresh_database: Callable[..., str], tmp_p
     assert "1 features" in capsys.readouterr().out
     assert "roads.cpg" in zipfile.ZipFile(out).namelist()
 
-    code = cli.main(["export", "--layer", "roads", "--status", "已验收", "--out", str(out)])
+    code = cli.main(["export", "--layer", "roads", "--status", "已验收", "--out", str(out),
+                     "--force"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "no feature matches the filter" in err
 

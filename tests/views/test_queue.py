@@ -39,7 +39,9 @@ def test_downloads_keep_chinese_and_defuse_formulas() -> None:
     assert frame["状态"].tolist() == ["未开工", "修复中"]
     book = openpyxl.load_workbook(io.BytesIO(tabular.xlsx_bytes(frame, "修复清单")))
     sheet = book["修复清单"]
-    assert sheet["D2"].value == "'=HYPERLINK(\"http://x\")"  # shown as text, never run
+    formula = sheet["D2"]  # the value as stored, in a text cell Excel shows and never runs
+    assert formula.value == "=HYPERLINK(\"http://x\")"
+    assert formula.data_type == "s" and formula.quotePrefix
     assert sheet["N3"].value == "服务行政村 1 个；生活类；长远"
     data = tabular.csv_bytes(frame)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel on Chinese Windows reads UTF-8

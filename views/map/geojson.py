@@ -75,6 +75,15 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def given(value: object) -> bool:
+    """A value is there: not None, NaN, NA or NaT (pandas reads an empty text as NaN), not ''."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return value != ""
+
+
 def mask_id_number(value: object) -> str:
     """4111**********1234: the first four and last four characters, the rest hidden."""
     text = "" if value is None else str(value).strip()
@@ -224,8 +233,8 @@ def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str
     """Whitelisted household properties: no ID number, phone or income ever leaves here."""
     risks = open_risks(rec, lang)
     category = CATEGORY.label(rec.get("category"), lang)
-    kind = MONITOR_KIND.label(rec.get("monitor_kind"), lang) if rec.get("monitor_kind") else ""
-    grade = HOUSE_GRADE.label(rec.get("house_grade"), lang) if rec.get("house_grade") else ""
+    kind = MONITOR_KIND.label(rec["monitor_kind"], lang) if given(rec.get("monitor_kind")) else ""
+    grade = HOUSE_GRADE.label(rec["house_grade"], lang) if given(rec.get("house_grade")) else ""
     n = len(risks)
     fill = next(color for limit, color in reversed(RISK_COLORS) if n >= limit)
     monitored = rec.get("category") == "monitored"

@@ -25,6 +25,7 @@ from geo.settings import Settings
 from layers import REGISTRY
 from layers.vocabularies import STATUS
 from views.i18n import t
+from views.map.elements import DataElement, DataGeoJson, Verbatim
 from views.map.geojson import (
     BUBBLE_MIN_PX,
     DEPTH_COLORS,
@@ -134,7 +135,7 @@ def _frame_style(layer: str, props: Mapping[str, Any]) -> dict[str, Any]:
 def geojson_layer(data: dict[str, Any], name: str, *, popup: bool = True,
                   interactive: bool = True) -> folium.GeoJson:
     """One GeoJson layer: points as circle markers (canvas), tooltip and popup from our HTML."""
-    gj = folium.GeoJson(
+    gj = DataGeoJson(
         data,
         name=name,
         style_function=_style,
@@ -208,9 +209,10 @@ def label_points(data: Mapping[str, Any]) -> list[tuple[tuple[float, float], str
     return out
 
 
-class NameLabels(branca.element.MacroElement):  # type: ignore[misc]
+class NameLabels(DataElement):  # type: ignore[misc]
     """Text labels added to the parent layer by one short loop over [lat, lon, text] rows:
-    a folium Marker + DivIcon per label costs ~600 bytes of script, this ~40."""
+    a folium Marker + DivIcon per label costs ~600 bytes of script, this ~40. The names are
+    data: a DataElement, so its script reaches the page verbatim (see views.map.elements)."""
 
     _template = jinja2.Template("""
         {% macro script(this, kwargs) %}
@@ -258,7 +260,7 @@ def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str
     m.default_css = list(VENDOR_CSS)
     figure = m.get_root()
     if isinstance(figure, branca.element.Figure):  # always, for a Map; narrows the type
-        figure.header.add_child(folium.Element(LABEL_CSS))
+        figure.header.add_child(Verbatim(LABEL_CSS))
     for tile in tile_layers(settings):
         tile.add_to(m)
     for name in ("flood_extent", "county", "townships", "villages"):

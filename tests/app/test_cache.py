@@ -1,0 +1,51 @@
+"""A browser's "clear cache" cannot make the app rank the queue again; an edit can (AppTest).
+
+Streamlit handles a client's ``clear_cache`` message by emptying ``st.cache_data`` and
+``st.cache_resource`` for every session (``AppSession._handle_clear_cache_request``). The test
+does exactly that between two runs and counts how often the ranked queue is computed. The same
+message sent over a real websocket to a running server is in tests/app/test_browser.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.runtime import caching
+from streamlit.testing.v1 import AppTest
+
+from pages import common
+from tests.helpers.app import app_database_url
+
+__all__ = ["app_database_url"]
+
+pytestmark = pytest.mark.postgis
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def app(app_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
+    monkeypatch.delenv("TRACKER_DEV", raising=False)
+    yield AppTest.from_file(APP, default_timeout=120)
+
+
+def test_clear_cache_from_a_client_does_not_rerank(app: AppTest) -> None:
+    common.clear_caches()  # start from a known state: the next run ranks once
+    app.run()
+    assert not app.exception
+    ranked = common.SHARED.computed["queue"]
+    assert ranked >= 1
+    app.run()
+    assert common.SHARED.computed["queue"] == ranked  # cached
+
+    caching.cache_data.clear()  # what any client's clear_cache message does
+    caching.cache_resource.clear()
+    app.run()
+    assert not app.exception
+    assert common.SHARED.computed["queue"] == ranked  # not ranked again
+
+    common.clear_caches()  # an edit: the tracker's own action
+    app.run()
+    assert common.SHARED.computed["queue"] == ranked + 1

@@ -1,0 +1,39 @@
+"""Numbers in the ranking rules must be finite and sensible; the error names the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.errors import ConfigError
+from geo.rank.rules import DEFAULT_RULES_PATH, parse_rules
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("nearby_m = 300.0", "nearby_m = 1e400", "'roads.nearby_m' is inf"),
+    ("nearby_m = 300.0", "nearby_m = inf", "'roads.nearby_m' is inf"),
+    ("nearby_m = 300.0", "nearby_m = nan", "'roads.nearby_m' is nan"),
+    ("nearby_m = 300.0", "nearby_m = 99999999999999999999999", "at most 20000 (metres)"),
+    ("snap_max_m = 3000.0", "snap_max_m = 1e7", "at most 20000 (metres)"),
+    ("monitored = 3.0", "monitored = 1e9", "at most 1000"),
+    ("risk_water = 1.0", "risk_water = -inf", "'weights.risk.risk_water' is -inf"),
+    ("monitored_min = 1", "monitored_min = 99999999999999999999999", "at most 100000"),
+    ("emergency_supply_factor = 0.5", "emergency_supply_factor = nan", "from 0 to 1"),
+])
+def test_non_finite_and_absurd_numbers_are_refused_with_the_line(old: str, new: str,
+                                                                  words: str) -> None:
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    assert old in text
+    changed = text.replace(old, new, 1)
+    line = next(n for n, t in enumerate(changed.splitlines(), 1) if t.startswith(new))
+    with pytest.raises(ConfigError) as caught:
+        parse_rules(changed, "rules.toml")
+    message = str(caught.value)
+    assert f"line {line}:" in message and words in message, message
+
+
+def test_the_largest_sensible_values_pass() -> None:
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    text = text.replace("nearby_m = 300.0", "nearby_m = 20000").replace(
+        "monitored = 3.0", "monitored = 1000")
+    rules = parse_rules(text, "rules.toml")
+    assert rules.nearby_m == 20000 and rules.category_weights["monitored"] == 1000
