@@ -262,6 +262,7 @@ def _write(layers: Sequence[LayerData], options: ExportOptions, staged: Path) ->
 
     chosen = [la for la in layers if len(la.frame)]
     summary = ExportSummary(staged.name, options.fmt, options.epsg, options.encoding)
+    summary.notes += list(options.notes)
     summary.notes += [f"{la.name} ({la.zh}): 没有要素符合筛选 no feature matched the filter; "
                       "not in this export" for la in layers if not len(la.frame)]
     if options.fmt == "shp":

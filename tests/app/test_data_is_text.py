@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers import REGISTRY
 from layers.store import set_status
+from tests.helpers.app import Credentials, make_account, sign_in
 from tests.helpers.nasty import (
     BEACON,
     EVALUATED,
@@ -41,12 +42,19 @@ CODE = ("image", "link_open", "html_inline", "html_block")  # what would load, l
 PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
+@pytest.fixture(scope="module")
+def nasty_admin(nasty_database_url: str) -> Credentials:
+    return make_account(nasty_database_url, "admin")
+
+
 @pytest.fixture
-def app(nasty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+def app(nasty_database_url: str, nasty_admin: Credentials,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("TRACKER_DATABASE_URL", nasty_database_url)
-    monkeypatch.setenv("TRACKER_USER", "apptest")
     monkeypatch.delenv("TRACKER_DEV", raising=False)
-    yield AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)
+    sign_in(at, nasty_admin)  # every page is behind the sign-in
+    yield at
 
 
 def shown_as_markdown(at: AppTest) -> list[tuple[str, str, set[str]]]:
@@ -99,7 +107,7 @@ def test_a_stale_edit_names_the_other_user_as_text(app: AppTest, nasty_database_
         version = conn.execute(sa.select(table.c.version).where(table.c.id == fid)).scalar_one()
         set_status(conn, "roads", fid, "repairing", version, BEACON)
     engine.dispose()
-    app.selectbox(key=f"new_status_roads:{fid}").set_value("done").run()
+    app.selectbox(key=f"new_status_roads:{fid}").set_value("opening").run()  # next in the workflow
     app.button(key="save_status").click().run()
     assert not app.exception
     shown = shown_as_markdown(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,8 +15,10 @@ import sqlalchemy as sa
 from geo.demo.generate import generate
 from geo.demo.load import load
 from geo.testing import databases
+from layers import accounts
 
 TRACKER = Path(sys.executable).with_name("tracker")
+OPERATOR = "测试员"  # the account the commands act as
 
 
 @pytest.fixture(scope="package")
@@ -25,6 +28,9 @@ def demo_url(pg_admin_url: str) -> Iterator[str]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         load(conn, generate(1), progress=False)
+        # the TRACKER_USER of tracker_env: personal exports need an account of a role that may
+        accounts.add_account(conn, OPERATOR, "admin", password=secrets.token_urlsafe(16),
+                             by="test fixture")
     engine.dispose()
     yield url
     databases.drop_database(pg_admin_url, url)
@@ -33,7 +39,7 @@ def demo_url(pg_admin_url: str) -> Iterator[str]:
 def tracker_env(url: str | None, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a ``tracker`` process: its own home, temporary folder and database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update({"TRACKER_HOME": str(tmp_path / "home"), "TRACKER_USER": "测试员",
+    env.update({"TRACKER_HOME": str(tmp_path / "home"), "TRACKER_USER": OPERATOR,
                 "TMPDIR": str(tmp_path / "tmp")})
     (tmp_path / "tmp").mkdir(exist_ok=True)
     if url:

@@ -39,6 +39,15 @@ def _state(url: str) -> tuple[str | None, int]:
     return state
 
 
+def _tables(url: str) -> int:
+    """How many tables the schema holds (the downgrade names them all: accounts, history …)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        count = len(migrate.table_rows(conn))
+    engine.dispose()
+    return count
+
+
 def _on_a_terminal(args: list[str], env: dict[str, str], answer: str
                    ) -> subprocess.CompletedProcess[str]:
     """Run ``tracker`` with a real terminal (a pty) as its input, typing ``answer``."""
@@ -61,7 +70,7 @@ def test_a_downgrade_to_base_is_refused_without_yes(fresh_database: Callable[...
     refused = run_tracker(down, env, stdin=subprocess.DEVNULL)  # not a terminal: nobody to ask
     assert refused.returncode == 2
     line = one_sentence(refused.stderr)
-    assert f"holds {rows:,} rows in 12 tables" in line and "--yes" in line
+    assert f"holds {rows:,} rows in {_tables(url)} tables" in line and "--yes" in line
     assert _state(url) == (migrate.head_revision(), rows)  # nothing was dropped
 
     done = run_tracker([*down, "--yes"], env, stdin=subprocess.DEVNULL)
@@ -76,7 +85,8 @@ def test_a_downgrade_asks_on_a_terminal(fresh_database: Callable[..., str], tmp_
     down = ["db", "migrate", "--downgrade", "--revision", "base"]
     declined = _on_a_terminal(down, env, "no")
     assert declined.returncode == 1
-    assert f"{rows:,} rows in 12 tables" in declined.stdout and "Type 'yes'" in declined.stdout
+    assert f"{rows:,} rows in {_tables(url)} tables" in declined.stdout
+    assert "Type 'yes'" in declined.stdout
     assert "Nothing was changed." in declined.stdout
     assert _state(url) == (migrate.head_revision(), rows)
 

@@ -1,5 +1,6 @@
 """What ``tracker export`` leaves on disk: the file whole or nothing, never a stray temporary,
-an existing file only replaced with --force, personal data logged first and readable by its owner.
+an existing file only replaced with --force, personal data logged before it is delivered and
+readable by its owner.
 
 Killed exports are real ``tracker export`` processes of the demo county (kill -9 and SIGTERM
 while they write); the next export sweeps what a killed one could not remove.
@@ -7,7 +8,6 @@ while they write); the next export sweeps what a killed one could not remove.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -18,14 +18,26 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from tests.cli.conftest import TRACKER, one_sentence, run_tracker, tracker_env
+from layers import audit
+from tests.cli.conftest import OPERATOR, TRACKER, one_sentence, run_tracker, tracker_env
 
 pytestmark = pytest.mark.postgis
 
 
 def _temp_root(tmp_path: Path) -> Path:
     return tmp_path / "tmp" / f"tracker-exports-{os.geteuid()}"
+
+
+def _logged(url: str, file_name: str) -> list[sa.Row]:  # type: ignore[type-arg]
+    """The export log's rows for one file name (the database log of issue 12)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(audit.EXPORTS).where(
+            audit.EXPORTS.c.file_name == file_name)).all()
+    engine.dispose()
+    return list(rows)
 
 
 def _kill_while_writing(demo_url: str, tmp_path: Path, out: Path, sig: int
@@ -57,9 +69,9 @@ def test_kill_9_leaves_nothing_beside_the_target_and_the_next_run_sweeps(
     assert list(target.iterdir()) == []  # no half-written file, no hidden folder beside it
     left = list(_temp_root(tmp_path).glob("run-*"))
     assert left, "kill -9 cannot be cleaned up by the process itself"
-    # the personal data was logged before a byte was written
-    log = (tmp_path / "home" / "export-log.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(log) == 1 and json.loads(log[0])["out"] == str(target / "all.xlsx")
+    # what it left is private to its owner, and nothing was delivered, so nothing was logged
+    assert all(stat.S_IMODE(folder.stat().st_mode) == 0o700 for folder in left)
+    assert _logged(demo_url, "all.xlsx") == []
 
     done = run_tracker(["export", "--layer", "roads", "--out", str(target / "roads.zip")],
                        tracker_env(demo_url, tmp_path))
@@ -100,16 +112,17 @@ def test_private_files_are_the_owners_and_a_layer_without_personal_data_says_so(
     assert done.returncode == 0, done.stderr
     assert "this export was logged" in done.stdout
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    log = tmp_path / "home" / "export-log.jsonl"
-    assert stat.S_IMODE(log.stat().st_mode) == 0o600
-    assert len(log.read_text(encoding="utf-8").splitlines()) == 1
+    [entry] = _logged(demo_url, "h.geojson")
+    assert entry.personal and {"id_number", "phone"} <= set(entry.personal_fields)
+    assert entry.username == OPERATOR
 
     roads = run_tracker(["export", "--layer", "roads", "--include-private",
                          "--out", str(tmp_path / "r.zip")], env)
     assert roads.returncode == 0, roads.stderr
     assert "no exported layer holds personal data" in roads.stdout
-    assert "logged" not in roads.stdout.replace("nothing was logged", "")
-    assert len(log.read_text(encoding="utf-8").splitlines()) == 1  # nothing more was logged
+    assert "this export was logged" not in roads.stdout
+    [entry] = _logged(demo_url, "r.zip")  # every export is logged; this one as not personal
+    assert not entry.personal and entry.personal_fields == []
 
 
 def test_a_target_on_another_file_system_appears_whole(demo_url: str, tmp_path: Path) -> None:

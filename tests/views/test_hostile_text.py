@@ -27,6 +27,7 @@ from geo.settings import get_settings
 from layers import REGISTRY
 from layers.base import Layer
 from layers.filter import Filter
+from layers.roles import Actor, Scope
 from tests.helpers.nasty import (
     EVALUATED,
     LISTS,
@@ -183,7 +184,9 @@ def test_every_export_format_gives_every_text_back(conn: sa.Connection, tmp_path
     monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "home"))
     suffix = {"shp": ".zip", "gpkg": ".gpkg", "geojson": ".geojson", "xlsx": ".xlsx"}[fmt]
     out = tmp_path / f"all{suffix}"
-    request = ExportRequest(fmt=fmt, encoding=encoding, include_private=True,
+    # every field, personal ones included: what a county administrator may export (and is logged)
+    request = ExportRequest(fmt=fmt, encoding=encoding, include_private=True, personal=True,
+                            actor=Actor("管理员", Scope("admin")),
                             crs="EPSG:4490" if fmt != "geojson" else None)
     export_to_file(conn, request, out)
     where = out
