@@ -74,4 +74,8 @@ REGISTRY = Registry([
 
 metadata = Base.metadata
 
-__all__ = ["REGISTRY", "Base", "Layer", "Registry", "metadata"]
+# The county office's 重点/一般 decisions are a table, not a layer. Imported after the registry it
+# checks assets against, so that ``metadata`` (migrations, the drift test) holds its table.
+from layers import overrides  # noqa: E402
+
+__all__ = ["REGISTRY", "Base", "Layer", "Registry", "metadata", "overrides"]

@@ -27,6 +27,7 @@ from views.map.geojson import parse_fid
 from views.map.viewport import view_tolerance
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
+from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
 from views.selection import Queue, queue_rows, select
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
@@ -79,6 +80,15 @@ def queue(url: str) -> Queue:
     """The whole ranked queue: filter-independent, so it is ranked once per data change."""
     with get_engine(url).connect() as conn:
         return queue_rows(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def crew_whatif(url: str, crews: int, language: str) -> dict[str, Any]:
+    """The crew what-if of the whole county: summary text, curve and per-village table."""
+    with get_engine(url).connect() as conn:
+        crew = crew_schedule(conn, crews)
+    return {"summary": summary(crew, language), "curve": curve_frame(crew, language),
+            "villages": key_village_frame(crew, language)}
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
