@@ -23,7 +23,16 @@ import shapely
 from geo.crs import project_geoms, project_xy
 from geo.rank.exposure import People, codes_list, has_geometry
 from geo.rank.passage import Network, components
-from geo.rank.plan import LATEST, Plan, iso_date, road_settings, severity_index, task_kinds
+from geo.rank.plan import (
+    LATEST,
+    Plan,
+    RankInputs,
+    iso_date,
+    road_settings,
+    severity_index,
+    task_kinds,
+)
+from geo.rank.rules import Rules
 
 NEARBY_M = 300.0  # the old rule: every household within 300 m of a damaged road is affected
 SUPPLY_FACTOR = 0.5  # the old rule: temporary supply halves the weight
@@ -38,37 +47,50 @@ def largest_first_order(plan: Plan) -> list[int]:
 
 
 def old_sort_order(plan: Plan) -> list[int]:
-    """The pre-issue-11 queue over the same tasks (task ids, best first)."""
-    rules, people, inputs = plan.rules, plan.people, plan.inputs
+    """The pre-issue-11 queue over the plan's tasks (task ids, best first)."""
     by_key = plan.task_of()
-    keyed: list[tuple[tuple[Any, ...], int]] = []
+    found = [by_key[k] for k in old_sort(plan.inputs, plan.rules) if k in by_key]
+    seen = set(found)
+    return found + [t for t in range(len(plan.tasks)) if t not in seen]
+
+
+def old_sort(inputs: RankInputs, rules: Rules) -> list[tuple[str, int, str]]:
+    """The pre-issue-11 queue from the inputs alone: (layer, asset id, 抢通/修复), best first."""
+    people = People.build(inputs.households, inputs.villages, rules)
+    keyed: list[tuple[tuple[Any, ...], tuple[str, int, str]]] = []
     for order, (info, frame) in enumerate(inputs.layers):
         frame = frame.reset_index(drop=True)
-        rows = sorted({t.row for t in plan.tasks if t.info.name == info.name})
-        exposure = _exposures(info.exposure, frame, people, inputs.townships, rows, plan)
+        kinds = task_kinds(info)
+        statuses = set().union(*(rules.tasks[k].statuses for k in kinds))
+        geoms = frame["geom"].to_numpy()
+        rows = [i for i, s in enumerate(frame["status"].tolist())
+                if s in statuses and has_geometry(geoms[i])]
+        exposure = _exposures(info.exposure, frame, people, inputs.townships, rows, rules)
         records = frame.to_dict("records")
         for i, (households, cut, severe) in exposure.items():
+            if not len(households) and not cut and info.exposure != "road_graph":
+                continue  # no village: could not be ranked
             rec = records[i]
-            for task_name, kind in zip(info.tasks, task_kinds(info), strict=True):
-                task = by_key.get((info.name, int(rec["id"]), "抢通" if task_name == "open" else "修复"))
-                if task is None:
+            supply = rec.get("emergency_supply") is True
+            weighted = float(people.weights[households].sum()) * (SUPPLY_FACTOR if supply else 1.0)
+            monitored = int(people.monitored[households].sum())
+            key = bool(cut) or bool(severe) or monitored >= 1 or _lifeline(info.name, rec)
+            use = rec.get(info.use_column) if info.use_column else None
+            use = use if isinstance(use, str) and use in rules.use_order else info.use
+            for task_name, kind in zip(info.tasks, kinds, strict=True):
+                status = rec["status"]
+                if status not in rules.tasks[kind].statuses:
                     continue
-                weighted = float(people.weights[households].sum())
-                supply = bool(rec.get("emergency_supply") is True)
-                weighted *= SUPPLY_FACTOR if supply else 1.0
-                monitored = int(people.monitored[households].sum())
-                key = bool(cut) or bool(severe) or monitored >= 1 or _lifeline(info.name, rec)
+                urgent = status in rules.tasks[kind].emergency and not (
+                    supply and rules.emergency_supply_long_term)
                 keyed.append(((
-                    0 if plan.tasks[task].urgent else 1,
-                    rules.use_order.index(plan.tasks[task].use),
-                    0 if key else 1,
-                    -round(weighted, 6),
-                    severity_index(rules, rec.get("severity")),
-                    iso_date(rec.get("deadline")) or LATEST,
-                    order, str(rec["code"]), 0 if kind == "open" else 1), task))
+                    0 if urgent else 1, rules.use_order.index(use), 0 if key else 1,
+                    -round(weighted, 6), severity_index(rules, rec.get("severity")),
+                    iso_date(rec.get("deadline")) or LATEST, order, str(rec["code"]),
+                    0 if kind == "open" else 1),
+                    (info.name, int(rec["id"]), "抢通" if task_name == "open" else "修复")))
     keyed.sort(key=lambda pair: pair[0])
-    found = [t for _, t in keyed]
-    return found + [t for t in range(len(plan.tasks)) if t not in set(found)]
+    return [k for _, k in keyed]
 
 
 def _lifeline(layer: str, rec: dict[Any, Any]) -> bool:
@@ -77,10 +99,10 @@ def _lifeline(layer: str, rec: dict[Any, Any]) -> bool:
 
 
 def _exposures(kind: str, frame: pd.DataFrame, people: People, townships: pd.DataFrame,
-               rows: list[int], plan: Plan) -> dict[int, tuple[np.ndarray, int, int]]:
+               rows: list[int], rules: Rules) -> dict[int, tuple[np.ndarray, int, int]]:
     """Per damaged row: (households affected, villages cut off, 重灾村 among its villages)."""
     if kind == "road_graph":
-        return _roads(frame, people, townships, rows, plan)
+        return _roads(frame, people, townships, rows, rules)
     column = {"served": "villages_served", "feeder": "villages_fed", "beneficiaries": "beneficiaries"}[kind]
     out = {}
     values = frame[column].tolist()
@@ -91,6 +113,7 @@ def _exposures(kind: str, frame: pd.DataFrame, people: People, townships: pd.Dat
             villages = people.villages_of(households)
         else:
             villages = set(codes_list(values[i])) if kind == "served" else _downstream(frame, i)
+            villages &= people.village_codes
             households = people.in_villages(villages)
         out[i] = (households, 0, len(villages & people.severely_hit))
     return out
@@ -114,9 +137,9 @@ def _downstream(frame: pd.DataFrame, i: int) -> set[str]:
 
 
 def _roads(roads: pd.DataFrame, people: People, townships: pd.DataFrame, rows: list[int],
-           plan: Plan) -> dict[int, tuple[np.ndarray, int, int]]:
-    net = Network.build(roads, road_settings(plan.rules))
-    cut = _cut_off_by_row(net, people, townships, plan)
+           rules: Rules) -> dict[int, tuple[np.ndarray, int, int]]:
+    net = Network.build(roads, road_settings(rules))
+    cut = _cut_off_by_row(net, people, townships, rules)
     near = _nearby(roads, people, rows)
     codes = people.villages["code"].astype(str).to_numpy()
     out = {}
@@ -129,10 +152,10 @@ def _roads(roads: pd.DataFrame, people: People, townships: pd.DataFrame, rows: l
 
 
 def _cut_off_by_row(net: Network, people: People, townships: pd.DataFrame,
-                    plan: Plan) -> dict[int, set[int]]:
+                    rules: Rules) -> dict[int, set[int]]:
     """The old crediting: every damaged segment on some simple path from a cut-off village's
     piece to the mainland (block-cut tree of the piece graph)."""
-    settings = road_settings(plan.rules)
+    settings = road_settings(rules)
     n = len(net.node_xy)
     comp_all = components(n, net.u, net.v)
     comp_pass = components(n, net.u[net.passable], net.v[net.passable])

@@ -29,8 +29,8 @@ FORMATS = ("table", "csv", "json")
 TABLE_COLUMNS = (
     ("rank", "序号"), ("layer_zh", "图层"), ("code", "编码"), ("name", "名称"),
     ("township", "乡镇"), ("task", "任务"), ("status_zh", "状态"), ("urgency", "缓急"),
-    ("use", "用途"), ("importance", "重点"), ("villages_cut_off", "断通村"),
-    ("households", "户数"), ("weighted_households", "加权户数"), ("reason", "理由"),
+    ("use", "用途"), ("importance", "重点"), ("villages_cut_off", "连通村"),
+    ("households", "恢复户数"), ("weighted_households", "恢复量"), ("reason", "理由"),
 )
 
 
