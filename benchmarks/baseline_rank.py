@@ -66,7 +66,7 @@ def old_sort(inputs: RankInputs, rules: Rules) -> list[tuple[str, int, str]]:
         rows = [i for i, s in enumerate(frame["status"].tolist())
                 if s in statuses and has_geometry(geoms[i])]
         exposure = _exposures(info.exposure, frame, people, inputs.townships, rows, rules)
-        records = frame.to_dict("records")
+        records = dict(zip(rows, frame.iloc[rows].to_dict("records"), strict=True))
         for i, (households, cut, severe) in exposure.items():
             if not len(households) and not cut and info.exposure != "road_graph":
                 continue  # no village: could not be ranked
@@ -106,34 +106,42 @@ def _exposures(kind: str, frame: pd.DataFrame, people: People, townships: pd.Dat
     column = {"served": "villages_served", "feeder": "villages_fed", "beneficiaries": "beneficiaries"}[kind]
     out = {}
     values = frame[column].tolist()
+    tree = _Tree(frame) if kind == "feeder" else None
+    known = people.village_codes
     for i in rows:
         if kind == "beneficiaries":
             households = np.array([people.by_code[c] for c in codes_list(values[i]) if c in people.by_code],
                                   dtype=np.int64)
             villages = people.villages_of(households)
         else:
-            villages = set(codes_list(values[i])) if kind == "served" else _downstream(frame, i)
-            villages &= people.village_codes
+            villages = tree.downstream(i) if tree is not None else set(codes_list(values[i]))
+            villages &= known
             households = people.in_villages(villages)
         out[i] = (households, 0, len(villages & people.severely_hit))
     return out
 
 
-def _downstream(frame: pd.DataFrame, i: int) -> set[str]:
-    children: dict[str, list[int]] = {}
-    for j, parent in enumerate(frame["parent_code"].tolist()):
-        if isinstance(parent, str) and parent:
-            children.setdefault(parent, []).append(j)
-    codes, fed = frame["code"].astype(str).tolist(), frame["villages_fed"].tolist()
-    seen, stack, out = {i}, [i], set()
-    while stack:
-        j = stack.pop()
-        out.update(codes_list(fed[j]))
-        for c in children.get(codes[j], []):
-            if c not in seen:
-                seen.add(c)
-                stack.append(c)
-    return out
+class _Tree:
+    """The feeder tree of a power-line frame: villages at and below a segment."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.children: dict[str, list[int]] = {}
+        for j, parent in enumerate(frame["parent_code"].tolist()):
+            if isinstance(parent, str) and parent:
+                self.children.setdefault(parent, []).append(j)
+        self.codes = frame["code"].astype(str).tolist()
+        self.fed = frame["villages_fed"].tolist()
+
+    def downstream(self, i: int) -> set[str]:
+        seen, stack, out = {i}, [i], set()
+        while stack:
+            j = stack.pop()
+            out.update(codes_list(self.fed[j]))
+            for c in self.children.get(self.codes[j], []):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return out
 
 
 def _roads(roads: pd.DataFrame, people: People, townships: pd.DataFrame, rows: list[int],
