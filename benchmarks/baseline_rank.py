@@ -163,25 +163,7 @@ def _cut_off_by_row(net: Network, people: People, townships: pd.DataFrame,
                     rules: Rules) -> dict[int, set[int]]:
     """The old crediting: every damaged segment on some simple path from a cut-off village's
     piece to the mainland (block-cut tree of the piece graph)."""
-    settings = road_settings(rules)
-    n = len(net.node_xy)
-    comp_all = components(n, net.u, net.v)
-    comp_pass = components(n, net.u[net.passable], net.v[net.passable])
-    vil = people.villages
-    node = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
-    seat_of = dict(zip(townships["code"].astype(str), net.snap(
-        townships["seat_lon"].to_numpy(float), townships["seat_lat"].to_numpy(float),
-        settings.snap_max_m).tolist(), strict=True))
-    county = seat_of.get(settings.county_seat_township, -1)
-    seat = np.array([seat_of.get(str(t), -1) for t in vil["township_code"]], dtype=np.int64)
-
-    def linked(comp: np.ndarray) -> np.ndarray:
-        mine = np.where(node >= 0, comp[np.maximum(node, 0)], -2)
-        to_seat = (seat >= 0) & (mine == np.where(seat >= 0, comp[np.maximum(seat, 0)], -3))
-        return to_seat | ((node >= 0) & (mine == (comp[county] if county >= 0 else -3)))
-
-    flags = (node >= 0) & linked(comp_all) & ~linked(comp_pass)
-    mainland = {int(comp_pass[s]) for s in seat_of.values() if s >= 0}
+    flags, node, comp_pass, mainland = _cut_flags(net, people, townships, rules)
     graph = nx.Graph()
     a, b = comp_pass[net.u], comp_pass[net.v]
     for e in np.flatnonzero(~net.passable & (a != b)).tolist():
@@ -224,6 +206,30 @@ def _cut_off_by_row(net: Network, people: People, townships: pd.DataFrame,
             for e in graph[x][y]["edges"]:
                 out.setdefault(int(net.edge_row[e]), set()).update(villages)
     return out
+
+
+def _cut_flags(net: Network, people: People, townships: pd.DataFrame,
+               rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int]]:
+    """Per village: cut off?, its node; per node: passable piece; the pieces holding a seat."""
+    settings = road_settings(rules)
+    n = len(net.node_xy)
+    comp_all = components(n, net.u, net.v)
+    comp_pass = components(n, net.u[net.passable], net.v[net.passable])
+    vil = people.villages
+    node = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
+    seat_of = dict(zip(townships["code"].astype(str), net.snap(
+        townships["seat_lon"].to_numpy(float), townships["seat_lat"].to_numpy(float),
+        settings.snap_max_m).tolist(), strict=True))
+    county = seat_of.get(settings.county_seat_township, -1)
+    seat = np.array([seat_of.get(str(t), -1) for t in vil["township_code"]], dtype=np.int64)
+
+    def linked(comp: np.ndarray) -> np.ndarray:
+        mine = np.where(node >= 0, comp[np.maximum(node, 0)], -2)
+        to_seat = (seat >= 0) & (mine == np.where(seat >= 0, comp[np.maximum(seat, 0)], -3))
+        return to_seat | ((node >= 0) & (mine == (comp[county] if county >= 0 else -3)))
+
+    flags = (node >= 0) & linked(comp_all) & ~linked(comp_pass)
+    return flags, node, comp_pass, {int(comp_pass[s]) for s in seat_of.values() if s >= 0}
 
 
 def _nearby(roads: pd.DataFrame, people: People, rows: list[int]) -> dict[int, np.ndarray]:

@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from geo.rank.cover import CoverModel
@@ -275,7 +274,3 @@ def text(value: object) -> str | None:
 def severity_index(rules: Rules, value: object) -> int:
     return rules.severity_order.index(value) if value in rules.severity_order else \
         len(rules.severity_order)
-
-
-def empty_positions() -> np.ndarray:
-    return np.empty(0, dtype=np.int64)
