@@ -10,7 +10,6 @@ not in the registry.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, DateTime, Integer, Text, UniqueConstraint, func
@@ -92,10 +91,10 @@ def _asset(bind: Bind, layer: str, asset: str) -> tuple[str, int, str]:
         raise ValidationError(f"{spec.zh} ({spec.name}) is not repaired, so it has no task to mark.")
     table = spec.table
     text = str(asset).strip()
-    match: Any = table.c.code == text
-    if text.isdigit():
-        match = sa.or_(match, table.c.id == int(text))
-    row = connection(bind).execute(sa.select(table.c.id, table.c.code).where(match)).first()
+    conn = connection(bind)
+    row = conn.execute(sa.select(table.c.id, table.c.code).where(table.c.code == text)).first()
+    if row is None and text.isdigit():  # a code wins over an id that looks the same
+        row = conn.execute(sa.select(table.c.id, table.c.code).where(table.c.id == int(text))).first()
     if row is None:
         raise NotFoundError(f"{spec.zh} has no asset with id or code {text!r}; check it with "
                             f"'tracker rank --layer {spec.name}'.")

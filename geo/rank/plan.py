@@ -84,10 +84,13 @@ class Task:
     service: str
     use: str  # living / production / flood
     urgent: bool
-    model: str  # road (a pending 抢通) / cover (function lost) / kept (service already back)
+    # road: a pending 抢通 (the road model); cover: function lost (the cover model); static: its
+    # figures do not depend on the picks — service already back (what it keeps), or nothing
+    # known that it gives back
+    model: str
     override: Override | None = None
     after: int | None = None  # a road's 修复 waits for its own 抢通
-    kept: Gain | None = None  # "kept" tasks: what they keep
+    kept: Gain | None = None  # static tasks whose service is back: what they keep
     lost: int = 0  # households losing the service because of it now (who lost what)
     outage: Outage | None = None
     supply: bool = False  # 临时应急供水 in place
@@ -150,6 +153,12 @@ def build_plan(inputs: RankInputs, rules: Rules) -> Plan:
     lost = {t.id: outages[t.id] for t in tasks if t.model == "cover"}
     cover = CoverModel.build(lost, people, rules.service_weights, rules.welfare_post_weight)
     for task in tasks:
+        held = road.group_of if task.model == "road" else cover.task_units
+        if task.model != "static" and task.id not in held:
+            # no household is known to lose anything by it (a PV station without beneficiaries):
+            # it stays in the list, giving nothing back that the data shows
+            task.model, task.kept = "static", Gain(task.service)
+            continue
         _who_lost_what(task, people, road, rules)
     return Plan(people, tasks, unrankable, road, cover, rules, inputs)
 
@@ -207,7 +216,7 @@ def _task(task_id: int, info: LayerInfo, order: int, rec: dict[Any, Any], row: i
     elif info.exposure != "road_graph" and status in rules.tasks["repair"].emergency:
         model = "cover"  # function lost until it is done (the rules' 应急 statuses of a 修复)
     else:
-        model = "kept"
+        model = "static"
     return Task(task_id, info, order, rec, row, kind, service, use, urgent, model, override,
                 outage=outage, supply=supply)
 
@@ -233,13 +242,13 @@ def _outages(info: LayerInfo, frame: pd.DataFrame, people: People, rows: list[in
 
 
 def _who_lost_what(task: Task, people: People, road: RoadModel, rules: Rules) -> None:
-    """``task.lost``: households losing the service because of it now; for "kept" tasks also
+    """``task.lost``: households losing the service because of it now; for static tasks also
     what they keep (``task.kept``)."""
     weight = rules.service_weights[task.service]
     if task.info.exposure == "road_graph":
         relying = road.relying(task.row)
         task.lost = sum(unit.count for unit, loss in relying if loss > 0) if task.model == "road" else 0
-        if task.model == "kept":
+        if task.model == "static":
             task.kept = Gain(task.service, protect=True)
             for unit, _ in relying:
                 task.kept.add_unit(unit, 1.0, 0.0)
@@ -250,7 +259,7 @@ def _who_lost_what(task: Task, people: People, road: RoadModel, rules: Rules) ->
     households = outage.households if outage.households is not None else \
         people.in_villages(outage.villages)
     task.lost = len(households) if task.model == "cover" else 0
-    if task.model == "kept":
+    if task.model == "static":
         unit = unit_of(people, task.service, households, outage.villages, weight, outage.posts,
                        rules.welfare_post_weight)
         task.kept = Gain(task.service, protect=True)

@@ -55,8 +55,8 @@ class _Greedy:
         for task in self.plan.tasks:
             if task.after is not None:
                 self.waiting.setdefault(task.after, []).append(task.id)
-            elif task.model == "kept":
-                self.push(("kept", task.id))
+            elif task.model == "static":
+                self.push(("static", task.id))
         for group in range(len(self.road.parts)):
             self.push(("road", group))
         for group in self.cover.group_tasks:
@@ -77,11 +77,11 @@ class _Greedy:
             self.road.complete(pick.tasks)
         elif group[0] == "cover":
             self.cover.complete(pick.tasks)
-        if group[0] != "kept":
+        if group[0] != "static":
             self.push(group)
         for t in pick.tasks:
             for later in self.waiting.pop(t, []):
-                self.push(("kept", later))
+                self.push(("static", later))
 
     def push(self, group: tuple[str, int]) -> None:
         """(Re-)evaluate every candidate of one group and key it."""
@@ -89,7 +89,7 @@ class _Greedy:
         self.version[group] = version
         kind, g = group
         found: list[tuple[tuple[int, ...], Gain]]
-        if kind == "kept":
+        if kind == "static":
             found = [((g,), self.plan.tasks[g].kept or Gain(self.plan.tasks[g].service, protect=True))]
         else:
             model = self.road if kind == "road" else self.cover

@@ -19,6 +19,7 @@ from geo.errors import ConfigError
 from geo.rank.core import RankInputs, rank, row_dict, select
 from geo.rank.inputs import known_codes
 from geo.rank.rules import DEFAULT_RULES_PATH, load_rules, parse_rules
+from geo.rank.schedule import simulate
 from layers import REGISTRY
 from layers.vocabularies import IMPASSABLE_STATUSES
 from tests.helpers.county import (
@@ -243,6 +244,18 @@ def test_pv_station_counts_beneficiaries_and_posts() -> None:
     assert (row.use, row.households, row.welfare_posts, row.weighted_households) == ("生产", 3, 8, 22.0)
     assert row.key_households == 11  # the beneficiaries and the post holders
     assert row.reason.startswith("修复后恢复受益户 3 户、公益岗位 8 个的收入")
+
+
+def test_pv_station_without_beneficiaries_stays_in_the_list() -> None:
+    vils = [village("411121100201", "村1", 113.61, 33.41)]
+    pv = [asset(1, "PV0", "not_started", Point(113.61, 33.41), village_code="411121100201",
+                capacity_kw=60.0, beneficiaries=[], welfare_posts=0)]
+    result = rank(inputs(vils, [], [("pv_stations", pv)]), rules())
+    assert [(r.code, r.households, r.weighted_households, r.keeps) for r in result.rows] == \
+        [("PV0", 0, 0.0, False)]
+    assert result.rows[0].reason.startswith("修复后不能恢复收入")
+    assert result.plan is not None
+    assert simulate(result.plan, result.order, crews=1).household_days == 0
 
 
 def test_assets_without_geometry_or_village_are_listed_as_cannot_rank() -> None:
