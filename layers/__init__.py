@@ -72,10 +72,12 @@ REGISTRY = Registry([
     households.LAYER,
 ])
 
-# Tables that are no map layer (accounts, history, audit logs): imported after REGISTRY (they use
-# the filter, which uses the registry) so that ``metadata`` holds them for migrations.
-from layers import accounts, audit, history  # noqa: E402
+# Tables that are no map layer (accounts, history, audit logs, the county office's 重点/一般
+# decisions): imported after REGISTRY (they use the filter or check assets against the registry)
+# so that ``metadata`` (migrations, the drift test) holds them.
+from layers import accounts, audit, history, overrides  # noqa: E402
 
 metadata = Base.metadata
 
-__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "metadata"]
+__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "metadata",
+           "overrides"]

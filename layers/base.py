@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, Date, DateTime, Integer, MetaData, Numeric, Text, func
+from sqlalchemy import CheckConstraint, Date, DateTime, Float, Integer, MetaData, Numeric, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geo.crs import STORAGE_EPSG
@@ -82,6 +82,9 @@ class RepairMixin:
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     updated_by: Mapped[str | None] = mapped_column(Text)
+    # the engineers' own estimate of the days the remaining work takes (the crew what-if uses it
+    # instead of the rule in data/rank_rules.toml [durations])
+    est_days: Mapped[float | None] = mapped_column(Float)
 
 
 def repair_checks() -> tuple[CheckConstraint, ...]:
@@ -90,6 +93,7 @@ def repair_checks() -> tuple[CheckConstraint, ...]:
         vocab_check("severity", SEVERITY),
         CheckConstraint("cost_wan IS NULL OR cost_wan >= 0", name="cost_wan"),
         CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("est_days IS NULL OR est_days > 0", name="est_days"),
         CheckConstraint(
             "finished_on IS NULL OR started_on IS NULL OR finished_on >= started_on",
             name="finished_on",
@@ -127,6 +131,8 @@ def repair_fields() -> tuple[Field, ...]:
         Field("deadline", "完成时限", "Deadline", "deadline", "date"),
         Field("started_on", "开工日期", "Started", "start_on", "date"),
         Field("finished_on", "完工日期", "Finished", "finish_on", "date"),
+        Field("est_days", "预计工期(天)", "Est. duration (days)", "est_days", "float",
+              meaning="剩余工作的预计天数（施工队推演使用）"),
         Field("version", "版本", "Version", "version", "int", meaning="乐观锁版本号"),
         Field("updated_at", "更新时间", "Updated at", "upd_at", "datetime"),
         Field("updated_by", "更新人", "Updated by", "upd_by"),
@@ -151,21 +157,28 @@ class RankProfile:
     """What the ranking needs to know about a repairable layer.
 
     exposure: how households depend on an asset —
-      "road_graph"   villages cut off when impassable segments leave the road graph;
+      "road_graph"   their route to the township seat or county seat runs over the road graph;
       "served"       villages listed in ``villages_served`` (water works, telecom, schools, clinics);
       "feeder"       villages fed downstream on the feeder tree (power lines);
-      "beneficiaries" beneficiary households (PV stations).
+      "beneficiaries" beneficiary households and welfare posts (PV stations).
     use: 生活 (living) / 生产 (production) / 防洪 (flood control), or taken per feature from
-    ``use_column``. lifeline: features that are 重点 by nature (all of them, or the kinds listed).
+    ``use_column``. service: what households lose while the asset is down (a code of the rules'
+    [weights.service]); ``services`` maps the value of ``service_column`` to it instead (water
+    works: drinking water, irrigation or flood control by their use). A facility type never makes
+    a task 重点 by itself: the people it gives back do (data/rank_rules.toml [importance]).
     tasks: roads carry 抢通 then 修复; other layers a single 修复.
     """
 
     exposure: Literal["road_graph", "served", "feeder", "beneficiaries"]
+    service: str
     use: Literal["living", "production", "flood"] = "living"
     use_column: str | None = None
-    lifeline: bool | tuple[str, ...] = False
-    lifeline_column: str | None = None
+    services: tuple[tuple[str, str], ...] = ()
+    service_column: str | None = None
     tasks: tuple[str, ...] = ("repair",)
+
+    def all_services(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([self.service, *(s for _, s in self.services)]))
 
 
 @dataclass(frozen=True)

@@ -33,5 +33,5 @@ LAYER = Layer(
     fields=facility_fields(Field("kind", "机构类别", "Kind", "kind", vocab=CLINIC_KIND)),
     style=Style(color="#e377c2", kind="point", radius=6, icon="医"),
     group="infrastructure",
-    rank=RankProfile(exposure="served", use="living", lifeline=True),
+    rank=RankProfile(exposure="served", service="clinic", use="living"),
 )

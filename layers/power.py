@@ -62,5 +62,5 @@ LAYER = Layer(
     ),
     style=Style(color="#ff7f0e", kind="line", weight=2, icon="电", dash="4 3"),
     group="infrastructure",
-    rank=RankProfile(exposure="feeder", use="living", lifeline=True),
+    rank=RankProfile(exposure="feeder", service="power", use="living"),
 )

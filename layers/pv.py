@@ -53,5 +53,5 @@ LAYER = Layer(
     ),
     style=Style(color="#bcbd22", kind="point", radius=6, icon="光"),
     group="infrastructure",
-    rank=RankProfile(exposure="beneficiaries", use="production"),
+    rank=RankProfile(exposure="beneficiaries", service="income", use="production"),
 )

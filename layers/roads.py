@@ -58,5 +58,6 @@ LAYER = Layer(
     ),
     style=Style(color="#8c564b", kind="line", weight=3, icon="路"),
     group="infrastructure",
-    rank=RankProfile(exposure="road_graph", use="living", tasks=("open", "repair")),
+    rank=RankProfile(exposure="road_graph", service="passage", use="living",
+                     tasks=("open", "repair")),
 )

@@ -42,5 +42,5 @@ LAYER = Layer(
     ),
     style=Style(color="#2ca02c", kind="point", radius=6, icon="学"),
     group="infrastructure",
-    rank=RankProfile(exposure="served", use="living", lifeline=True),
+    rank=RankProfile(exposure="served", service="school", use="living"),
 )

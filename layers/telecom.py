@@ -38,5 +38,5 @@ LAYER = Layer(
     ),
     style=Style(color="#9467bd", kind="point", radius=5, icon="信"),
     group="infrastructure",
-    rank=RankProfile(exposure="served", use="living"),
+    rank=RankProfile(exposure="served", service="comms", use="living"),
 )

@@ -52,6 +52,8 @@ LAYER = Layer(
     ),
     style=Style(color="#1f77b4", kind="point", weight=3, radius=6, icon="水"),
     group="infrastructure",
-    rank=RankProfile(exposure="served", use_column="use", lifeline=("plant", "intake"),
-                     lifeline_column="kind"),
+    # 取水工程、水厂、输配水管网 alike: what counts is the water their villages lose (二(三)4)
+    rank=RankProfile(exposure="served", service="water", use_column="use",
+                     services=(("living", "water"), ("production", "irrigation"),
+                               ("flood", "flood_control")), service_column="use"),
 )

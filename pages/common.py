@@ -39,6 +39,7 @@ from views.map.viewport import view_tolerance
 from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
+from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
 from views.selection import Queue, queue_rows, select
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
@@ -101,6 +102,15 @@ def queue(url: str) -> Queue:
             return queue_rows(conn)
 
     return SHARED.get("queue", url, compute, ttl=get_settings().cache_seconds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def crew_whatif(url: str, crews: int, language: str) -> dict[str, Any]:
+    """The crew what-if of the whole county: summary text, curve and per-village table."""
+    with get_engine(url).connect() as conn:
+        crew = crew_schedule(conn, crews)
+    return {"summary": summary(crew, language), "curve": curve_frame(crew, language),
+            "villages": key_village_frame(crew, language)}
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

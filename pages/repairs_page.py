@@ -10,6 +10,7 @@ from geo.db.engine import get_engine
 from layers.vocabularies import STATUS
 from pages import common
 from views import edits, queue, tabular
+from views.schedule import MAX_CREWS
 
 language = common.lang()
 url = common.db_url()
@@ -69,3 +70,16 @@ cannot = data.get("cannot_rank") or []
 if cannot:
     with st.expander(common.tr("cannot_rank", n=len(cannot))):
         st.dataframe(queue.cannot_rank_frame(cannot, language), hide_index=True, width="stretch")
+
+st.divider()
+if st.toggle(common.tr("crew_title"), key="crew_on"):
+    crews = st.number_input(common.tr("crew_count"), min_value=1, max_value=MAX_CREWS, value=10,
+                            step=1, key="crews")
+    whatif = common.crew_whatif(url, int(crews), language)
+    st.text(whatif["summary"])
+    curve = whatif["curve"]
+    day, back, without = curve.columns[0], curve.columns[2], curve.columns[3]
+    st.line_chart(curve, x=day, y=[back, without])
+    st.dataframe(curve, hide_index=True, width="stretch", height=240)
+    st.text(common.tr("crew_by_village"))
+    st.dataframe(whatif["villages"], hide_index=True, width="stretch", height=320)

@@ -134,6 +134,30 @@ STRINGS: dict[str, dict[str, str]] = {
     "queue_unavailable": {"zh": "优先排序模块暂不可用：{message}",
                           "en": "The ranking is not available: {message}"},
     "cannot_rank": {"zh": "无法排序的设施（{n} 处）", "en": "Assets that cannot be ranked ({n})"},
+    "crew_title": {"zh": "施工队推演：按清单顺序施工，基本服务何时恢复",
+                   "en": "Crew what-if: working the list in order, when basic services come back"},
+    "crew_count": {"zh": "施工队数量", "en": "Number of crews"},
+    "crew_run": {"zh": "推演", "en": "Run the what-if"},
+    "crew_summary": {
+        "zh": "{crews} 个施工队按清单顺序施工：目前 {affected} 户缺少至少一项基本服务，"
+              "第 {day} 天全部恢复；其中重点群体 {keys} 户，最迟第 {key_day} 天全部恢复；"
+              "累计缺少基本服务 {hh_days} 户·天；全部任务第 {last} 天完成。",
+        "en": "{crews} crews working the list in order: {affected} households miss at least one "
+              "basic service now, all have them back on day {day}; of them {keys} key-group "
+              "households, all restored by day {key_day}; {hh_days} household-days without "
+              "basic service in all; every task done on day {last}.",
+    },
+    "crew_day": {"zh": "第几天", "en": "Day"},
+    "crew_tasks_done": {"zh": "已完成任务", "en": "Tasks done"},
+    "crew_back": {"zh": "基本服务已恢复户数", "en": "Households with basic services back"},
+    "crew_without": {"zh": "仍缺基本服务户数", "en": "Households still without"},
+    "crew_key_without": {"zh": "其中重点群体户", "en": "Of them key-group"},
+    "crew_loss_left": {"zh": "剩余损失（户，按份额）", "en": "Loss left (households, by share)"},
+    "crew_key_households": {"zh": "缺基本服务的重点群体户", "en": "Key-group households without"},
+    "crew_median_day": {"zh": "半数恢复（第几天）", "en": "Half restored (day)"},
+    "crew_last_day": {"zh": "全部恢复（第几天）", "en": "All restored (day)"},
+    "crew_by_village": {"zh": "各村重点群体户全部恢复基本服务的日期",
+                        "en": "Day each village's key-group households are fully restored"},
     "col_problem": {"zh": "原因", "en": "Why"},
     "col_rank": {"zh": "序号", "en": "Rank"},
     "col_layer": {"zh": "图层", "en": "Layer"},
@@ -146,9 +170,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_urgency": {"zh": "缓急", "en": "Urgency"},
     "col_use": {"zh": "用途", "en": "Use"},
     "col_importance": {"zh": "重要程度", "en": "Importance"},
-    "col_villages_cut_off": {"zh": "断通村数", "en": "Villages cut off"},
-    "col_households": {"zh": "影响户数", "en": "Households"},
-    "col_weighted_households": {"zh": "加权户数", "en": "Weighted households"},
+    "col_villages_cut_off": {"zh": "重新连通村数", "en": "Villages reconnected"},
+    "col_households": {"zh": "恢复户数", "en": "Households given back"},
+    "col_weighted_households": {"zh": "恢复量（加权）", "en": "Weighted restoration"},
     "col_reason": {"zh": "排序理由", "en": "Reason"},
     "col_deadline": {"zh": "完成时限", "en": "Deadline"},
     "col_count": {"zh": "数量", "en": "Count"},

@@ -15,6 +15,7 @@ from geo.rank.inputs import load_registry_rules, rank_from_db
 from geo.rank.rules import Rules
 from layers import REGISTRY
 from layers.filter import Filter
+from layers.overrides import read_overrides
 from layers.vocabularies import STATUS
 from views.i18n import t
 from views.map.geojson import status_label
@@ -26,12 +27,12 @@ QUEUE_COLUMNS = ("rank", "layer", "id", "name", "township", "task", "status", "u
 
 def rank_queue(conn: sa.Connection, chosen: Filter | None = None,
                rules: Rules | str | None = None) -> RankResult:
-    """The county's repair queue, best first, then the rows of ``chosen``'s townships, layers and
-    statuses (``rank`` renumbered, ``county_rank`` kept). ``rules``: parsed, a path, or None for
-    data/rank_rules.toml."""
+    """The county's repair schedule, best first, then the rows of ``chosen``'s townships, layers
+    and statuses (``rank`` renumbered, ``county_rank`` kept). ``rules``: parsed, a path, or None
+    for data/rank_rules.toml. The county office's recorded 重点/一般 decisions apply."""
     chosen = chosen or Filter()
     return rank_from_db(conn, REGISTRY, townships=chosen.townships, layers=chosen.layers,
-                        statuses=chosen.statuses, rules=rules)
+                        statuses=chosen.statuses, rules=rules, overrides=read_overrides(conn))
 
 
 def load_rules(path: str | None = None) -> Rules:

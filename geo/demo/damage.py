@@ -62,6 +62,7 @@ def repair_columns(
     cols = {k: np.array(v, dtype=object) for k, v in out.items()}
     cols["version"] = np.ones(n, dtype=np.int64)
     cols["updated_by"] = np.full(n, USER, dtype=object)
+    cols["est_days"] = np.full(n, None, dtype=object)  # no engineer's estimate: the rule applies
     return cols
 
 

@@ -1,58 +1,37 @@
-"""The repair priority queue (先重点后一般): a pure ranking core over plain frames.
+"""The repair schedule (先重点后一般), as the rows the pages, the CLI and the JSON show.
 
-No database, no Streamlit, no layers: geo/rank/inputs.py (or a test) builds ``RankInputs``; the
-rules come from geo/rank/rules.py. The order is lexicographic (see data/rank_rules.toml):
-应急 → use order → 重点 → weighted households (more first) → severity (worse first) → deadline
-(earlier first) → layer order → code → 抢通 before 修复. Every row carries its reason in Chinese.
+No database, no Streamlit, no layers: geo/rank/inputs.py (or a test) builds ``RankInputs``;
+geo/rank/plan.py finds who loses what, geo/rank/sequence.py orders the tasks greedily (each next
+pick gives the most back given the picks above it are done, inside the lexicographic tiers 应急 →
+use → 重点), and this module writes one ``QueueRow`` per task, with its reason in Chinese.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from geo.rank.exposure import (
-    NO_GEOMETRY,
-    Exposure,
-    People,
-    beneficiary_exposures,
-    feeder_exposures,
-    has_geometry,
-    served_exposures,
-    unrankable,
+from geo.rank.gain import Gain
+from geo.rank.plan import (
+    USE_ZH,
+    LayerInfo,
+    Override,
+    Plan,
+    RankInputs,
+    Task,
+    build_plan,
+    iso_date,
+    text,
 )
-from geo.rank.passage import RoadSettings, road_exposures
 from geo.rank.rules import Rules
+from geo.rank.sequence import OVERRIDE, Pick, sequence
 
-TASK_ZH = {"open": "抢通", "repair": "修复"}
-USE_ZH = {"living": "生活", "production": "生产", "flood": "防洪"}
-LATEST = "9999-12-31"
+__all__ = ["CannotRank", "LayerInfo", "Override", "QueueRow", "RankInputs", "RankResult", "rank",
+           "row_dict", "rows_frame", "select"]
 
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """The ranking profile of a layer, as plain values (mirrors layers.base.RankProfile)."""
-
-    name: str
-    zh: str
-    exposure: str  # road_graph / served / feeder / beneficiaries
-    use: str = "living"
-    use_column: str | None = None
-    lifeline: bool | tuple[str, ...] = False
-    lifeline_column: str | None = None
-    tasks: tuple[str, ...] = ("repair",)
-
-
-@dataclass
-class RankInputs:
-    villages: pd.DataFrame  # code, name, township_code, severely_hit, households, lon, lat (centre)
-    households: pd.DataFrame  # code, village_code, category, risk_* flags, lon, lat
-    townships: pd.DataFrame  # code, name, seat_lon, seat_lat
-    layers: list[tuple[LayerInfo, pd.DataFrame]]  # every feature, damaged or not, in layer order
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # status/severity/filing → zh
+NAMES_SHOWN = 3
 
 
 @dataclass
@@ -73,13 +52,13 @@ class QueueRow:
     use: str  # 生活 / 生产 / 防洪
     importance: str  # 重点 / 一般
     key_reasons: list[str]
-    villages_cut_off: int
+    villages_cut_off: int  # cut-off villages this pick reconnects
     cut_off_villages: list[str]
-    villages_affected: int
-    households: int
-    households_nearby: int  # roads: households within nearby_m of the damaged segment
+    villages_affected: int  # villages that get something back
+    households: int  # households whose loss shrinks
+    households_nearby: int  # roads: households whose detour gets shorter (= households_detour)
     monitored_households: int
-    weighted_households: float
+    weighted_households: float  # what the pick gives back, weighted
     severity: str | None
     severity_zh: str
     deadline: str | None
@@ -87,6 +66,19 @@ class QueueRow:
     emergency_supply: bool | None = None
     filing: str | None = None
     filing_zh: str | None = None
+    service: str = ""
+    service_zh: str = ""
+    restored: float = 0.0  # households given back, a partial loss counting by its share
+    key_households: float = 0.0  # of them in the key groups
+    households_detour: int = 0
+    detour_saved_km: float = 0.0
+    welfare_posts: int = 0
+    measure: float = 0.0  # weighted_households per task of the pick: the key inside a tier
+    keeps: bool = False  # long-term: what it keeps, its service being back already
+    bundle: list[str] = field(default_factory=list)  # codes of the pick's tasks when several
+    blocked_by: list[str] = field(default_factory=list)  # pending tasks still holding the loss
+    lost_households: int = 0  # households losing the service because of it now
+    override: dict[str, str] | None = None
 
 
 @dataclass
@@ -105,38 +97,28 @@ class CannotRank:
 class RankResult:
     rows: list[QueueRow]
     cannot_rank: list[CannotRank]
+    plan: Plan | None = None  # what the crew what-if simulates on (the whole county)
+    order: list[int] = field(default_factory=list)  # task ids of the whole county, in order
 
 
 def rank(inputs: RankInputs, rules: Rules) -> RankResult:
-    """Rank every task of every damaged, unfinished asset of the county, best first."""
-    people = People.build(inputs.households, inputs.villages, rules.category_weights,
-                          rules.risk_weights)
+    """Schedule every task of every damaged, unfinished asset of the county, best first."""
+    plan = build_plan(inputs, rules)
     twp_names = dict(zip(inputs.townships["code"].astype(str),
                          inputs.townships["name"].astype(str), strict=True))
-    keyed: list[tuple[tuple[Any, ...], QueueRow]] = []
-    cannot: list[CannotRank] = []
-    for order, (info, frame) in enumerate(inputs.layers):
-        frame = frame.reset_index(drop=True)
-        kinds = _task_kinds(info)
-        open_statuses = set().union(*(rules.tasks[k].statuses for k in kinds))
-        rows = [i for i, s in enumerate(frame["status"].tolist()) if s in open_statuses]
-        exposures = _exposures(info, frame, people, inputs.townships, rows, rules)
-        records = frame.iloc[rows].to_dict("records")  # plain dicts: fast field access
-        for i, rec in zip(rows, records, strict=True):
-            base = _Asset(info, rec, twp_names, inputs.labels)
-            exp = exposures[i]
-            if exp.problem:
-                cannot.append(base.cannot(exp.problem))
-                continue
-            for task, kind in zip(info.tasks, kinds, strict=True):
-                if base.status in rules.tasks[kind].statuses:
-                    row = base.row(task, kind, exp, people, rules)
-                    keyed.append((_sort_key(row, rules, order), row))
-    keyed.sort(key=lambda pair: pair[0])
-    ranked = [row for _, row in keyed]
-    for n, row in enumerate(ranked, start=1):
+    writer = _Writer(plan, twp_names)
+    rows: list[QueueRow] = []
+    order: list[int] = []
+    for pick in sequence(plan):
+        for t in pick.tasks:
+            rows.append(writer.row(plan.tasks[t], pick))
+            order.append(t)
+    for n, row in enumerate(rows, start=1):
         row.rank = row.county_rank = n
-    return RankResult(ranked, cannot)
+    cannot = [CannotRank(u.task_layer.name, u.task_layer.zh, int(u.rec["id"]), str(u.rec["code"]),
+                         str(u.rec["name"]), writer.township(u.rec)[1], str(u.rec["status"]),
+                         u.problem) for u in plan.unrankable]
+    return RankResult(rows, cannot, plan, order)
 
 
 def select(result: RankResult, *, townships: list[str] | None = None,
@@ -152,7 +134,7 @@ def select(result: RankResult, *, townships: list[str] | None = None,
     rows = [r for r in result.rows if keep(r)]
     for n, row in enumerate(rows, start=1):
         row.rank = n
-    return RankResult(rows, [c for c in result.cannot_rank if keep(c)])
+    return RankResult(rows, [c for c in result.cannot_rank if keep(c)], result.plan, result.order)
 
 
 def row_dict(row: QueueRow) -> dict[str, Any]:
@@ -169,159 +151,136 @@ def rows_frame(rows: list[QueueRow]) -> pd.DataFrame:
     return pd.DataFrame([asdict(r) for r in rows], columns=list(QueueRow.__dataclass_fields__))
 
 
-def _task_kinds(info: LayerInfo) -> list[str]:
-    """Rule section of each task: a 修复 that follows a 抢通 has its own urgency rules."""
-    return ["open" if t == "open" else "repair_after_open" if "open" in info.tasks else "repair"
-            for t in info.tasks]
+class _Writer:
+    """Writes the rows of a pick: figures from its gain, the reason in Chinese."""
 
+    def __init__(self, plan: Plan, twp_names: dict[str, str]) -> None:
+        self.plan, self.rules, self.twp_names = plan, plan.rules, twp_names
+        self.labels = plan.inputs.labels
+        self.names = plan.people.village_names
 
-def _exposures(info: LayerInfo, frame: pd.DataFrame, people: People, townships: pd.DataFrame,
-               rows: list[int], rules: Rules) -> dict[int, Exposure]:
-    if info.exposure == "road_graph":
-        settings = RoadSettings(rules.impassable, rules.nearby_m, rules.snap_decimals,
-                                rules.snap_max_m, rules.county_seat_township)
-        return road_exposures(frame, people, townships, rows, settings)
-    geoms = frame["geom"].to_numpy()
-    with_geom = [i for i in rows if has_geometry(geoms[i])]
-    found: dict[int, Exposure] = {
-        "served": served_exposures, "feeder": feeder_exposures,
-        "beneficiaries": beneficiary_exposures,
-    }[info.exposure](frame, people, with_geom)
-    return {i: found[i] if i in found else unrankable(NO_GEOMETRY) for i in rows}
-
-
-def _sort_key(row: QueueRow, rules: Rules, layer_order: int) -> tuple[Any, ...]:
-    use_code = {v: k for k, v in USE_ZH.items()}[row.use]
-    severity = rules.severity_order.index(row.severity) if row.severity in rules.severity_order \
-        else len(rules.severity_order)
-    return (
-        0 if row.urgency == "应急" else 1,
-        rules.use_order.index(use_code),
-        0 if row.importance == "重点" else 1,
-        -round(row.weighted_households, 6),
-        severity,
-        row.deadline or LATEST,
-        layer_order,
-        row.code,
-        0 if row.task == "抢通" else 1,
-    )
-
-
-class _Asset:
-    """One damaged asset: builds its queue rows."""
-
-    def __init__(self, info: LayerInfo, rec: dict[Any, Any], twp_names: dict[str, str],
-                 labels: dict[str, dict[str, str]]) -> None:
-        self.info, self.rec, self.labels = info, rec, labels
-        self.status = str(rec["status"])
-        twp = rec.get("township_code")
-        self.twp_code = str(twp) if isinstance(twp, str) else ""
-        self.twp_name = twp_names.get(self.twp_code, "")
+    def township(self, rec: dict[Any, Any]) -> tuple[str, str]:
+        code = rec.get("township_code")
+        code = str(code) if isinstance(code, str) else ""
+        return code, self.twp_names.get(code, "")
 
     def label(self, vocab: str, code: str | None) -> str:
         return self.labels.get(vocab, {}).get(code, code) if code else ""
 
-    def cannot(self, reason: str) -> CannotRank:
-        return CannotRank(self.info.name, self.info.zh, int(self.rec["id"]), str(self.rec["code"]),
-                          str(self.rec["name"]), self.twp_name, self.status, reason)
-
-    def use(self) -> str:
-        col = self.info.use_column
-        value = self.rec.get(col) if col else None
-        return value if isinstance(value, str) and value in USE_ZH else self.info.use
-
-    def lifeline(self) -> bool:
-        if isinstance(self.info.lifeline, bool):
-            return self.info.lifeline
-        col = self.info.lifeline_column
-        return col is not None and self.rec.get(col) in self.info.lifeline
-
-    def row(self, task: str, kind: str, exp: Exposure, people: People, rules: Rules) -> QueueRow:
-        pos = exp.households
-        weighted = float(people.weights[pos].sum())
-        supply = bool(exp.emergency_supply)
-        if supply:
-            weighted *= rules.emergency_supply_factor
-        urgent = self.status in rules.tasks[kind].emergency and not (
-            supply and rules.emergency_supply_long_term)
-        monitored = int(people.monitored[pos].sum())
-        severe = [c for c in exp.villages if c in people.severely_hit]
-        keys = self._key_reasons(exp, severe, monitored, rules)
-        names = [people.village_names.get(c, c) for c in exp.cut_off]
-        use_zh = USE_ZH[self.use()]
-        urgency = "应急" if urgent else "长远"
-        filing = self.rec.get("filing")
+    def row(self, task: Task, pick: Pick) -> QueueRow:
+        gain, rec, tasks = pick.gain, task.rec, self.plan.tasks
+        twp_code, twp_name = self.township(rec)
+        severity = text(rec.get("severity"))
         row = QueueRow(
-            rank=0, county_rank=0, layer=self.info.name, layer_zh=self.info.zh,
-            id=int(self.rec["id"]), code=str(self.rec["code"]), name=str(self.rec["name"]),
-            township=self.twp_name, township_code=self.twp_code, task=TASK_ZH[task],
-            status=self.status, status_zh=self.label("status", self.status), urgency=urgency,
-            use=use_zh, importance="重点" if keys else "一般", key_reasons=keys,
-            villages_cut_off=len(exp.cut_off), cut_off_villages=names,
-            villages_affected=len(exp.villages), households=len(pos), households_nearby=exp.nearby,
-            monitored_households=monitored, weighted_households=round(weighted, 2),
-            severity=_text(self.rec.get("severity")),
-            severity_zh=self.label("severity", _text(self.rec.get("severity"))),
-            deadline=_iso(self.rec.get("deadline")), reason="",
-            emergency_supply=supply if "emergency_supply" in self.rec else None,
+            rank=0, county_rank=0, layer=task.info.name, layer_zh=task.info.zh, id=int(rec["id"]),
+            code=task.code, name=str(rec["name"]), township=twp_name, township_code=twp_code,
+            task=task.task_zh, status=str(rec["status"]),
+            status_zh=self.label("status", str(rec["status"])),
+            urgency="应急" if task.urgent else "长远", use=USE_ZH[task.use],
+            importance=pick.importance, key_reasons=list(pick.key_reasons),
+            villages_cut_off=len(gain.reconnected),
+            cut_off_villages=[self.names.get(c, c) for c in gain.reconnected],
+            villages_affected=len(set(gain.villages)), households=gain.households,
+            households_nearby=gain.detour_households, monitored_households=gain.monitored_count,
+            weighted_households=round(gain.value, 2), severity=severity,
+            severity_zh=self.label("severity", severity), deadline=iso_date(rec.get("deadline")),
+            reason="", emergency_supply=task.supply if "emergency_supply" in rec else None,
+            service=task.service, service_zh=self.rules.guarantee.get(task.service, task.service),
+            restored=round(gain.restored, 2), key_households=round(gain.key, 2),
+            households_detour=gain.detour_households,
+            detour_saved_km=round(gain.detour_saved_m / 1000, 2), welfare_posts=gain.posts,
+            measure=round(pick.measure, 2), keeps=gain.protect,
+            bundle=[tasks[t].code for t in pick.tasks] if len(pick.tasks) > 1 else [],
+            blocked_by=sorted({tasks[t].code for t in gain.blocked_by}),
+            lost_households=task.lost,
+            override=_override(task.override),
         )
-        if "filing" in self.rec:
-            row.filing = _text(filing) or "not_filed"
+        if "filing" in rec:
+            row.filing = text(rec.get("filing")) or "not_filed"
             row.filing_zh = self.label("filing", row.filing)
-        row.reason = self._reason(row, exp, len(severe), rules)
+        row.reason = self.reason(task, pick, row)
         return row
 
-    def _key_reasons(self, exp: Exposure, severe: list[str], monitored: int,
-                     rules: Rules) -> list[str]:
-        keys = []
-        if rules.key_cuts_off and exp.cut_off:
-            keys.append("断通行政村")
-        if rules.key_severely_hit and severe:
-            keys.append("涉及重灾村")
-        if rules.key_monitored_min and monitored >= rules.key_monitored_min:
-            keys.append("影响监测户")
-        if rules.key_lifeline and self.lifeline():
-            keys.append("生命线设施")
-        return keys
-
-    def _reason(self, row: QueueRow, exp: Exposure, severe: int, rules: Rules) -> str:
-        facts = []
-        if self.info.exposure == "road_graph":
-            if exp.cut_off:
-                names = "、".join(row.cut_off_villages[:3]) + ("等" if len(exp.cut_off) > 3 else "")
-                facts.append(f"断通行政村 {len(exp.cut_off)} 个（{names}）")
-            facts.append(f"沿线 {rules.nearby_m:g} 米内农户 {exp.nearby} 户")
-        elif self.info.exposure == "beneficiaries":
-            facts.append(f"受益户 {row.households} 户、公益岗位 {exp.welfare_posts} 个收入受影响")
+    def reason(self, task: Task, pick: Pick, row: QueueRow) -> str:
+        gain = pick.gain
+        if gain.protect:
+            facts = self._kept(task, gain)
+        elif task.service == "passage":
+            facts = self._passage(pick, gain)
         else:
-            what = rules.guarantee.get(self.info.name, self.info.zh)
-            facts.append(f"{what}受影响行政村 {len(exp.villages)} 个、农户 {row.households} 户")
-            if self.info.exposure == "feeder" and exp.downstream > 1:
-                facts.append(f"含下游线段 {exp.downstream - 1} 段")
-        if row.monitored_households:
-            facts.append(f"影响监测户 {row.monitored_households} 户")
-        if severe:
-            facts.append(f"涉及重灾村 {severe} 个")
-        if exp.emergency_supply:
-            facts.append(f"已实施临时应急供水（加权×{rules.emergency_supply_factor:g}"
-                         + ("，列为长远）" if rules.emergency_supply_long_term else "）"))
-        facts.append(f"加权户数 {row.weighted_households:g}")
-        parts = ["，".join(facts), f"{row.use}类",
-                 f"重点（{'、'.join(row.key_reasons)}）" if row.key_reasons else "一般", row.urgency]
+            facts = self._service(task, pick, gain)
+        if task.outage is not None and task.outage.downstream > 1:
+            facts.append(f"含下游线段 {task.outage.downstream - 1} 段")
+        if task.supply:
+            facts.append(f"已实施临时应急供水（损失按 {self.rules.emergency_supply_loss:g} 计"
+                         + ("，列为长远）" if self.rules.emergency_supply_long_term else "）"))
+        facts.append(f"恢复量（加权）{gain.value:.1f}")
+        parts = ["，".join(facts), f"{row.use}类", self._importance(task, pick), row.urgency]
         if row.filing_zh is not None:
             parts.append(f"先实施后备案：{row.filing_zh}")
         return "；".join(parts)
 
+    def _passage(self, pick: Pick, gain: Gain) -> list[str]:
+        n = len(pick.tasks)
+        head = f"这 {n} 段一起打通后" if n > 1 else "重新打通后"
+        said = []
+        if gain.reconnected:
+            said.append(f"恢复 {len(gain.reconnected)} 个行政村通行：{self._villages(gain.reconnected)}")
+        if gain.detour_villages:
+            said.append(f"使 {gain.detour_villages} 个行政村绕行缩短（平均少绕 "
+                        f"{gain.detour_saved_m / 1000:.1f} 公里）")
+        if not said:
+            return [f"{head}不能单独恢复任何行政村的通行（另有路线，或须与其他路段一起打通）"]
+        return [head + "；".join(said), self._people(gain)]
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    def _service(self, task: Task, pick: Pick, gain: Gain) -> list[str]:
+        what = self.rules.guarantee.get(task.service, task.service)
+        others = [self.plan.tasks[t].code for t in pick.tasks if t != task.id]
+        head = f"与 {'、'.join(others)} 一起修复后" if others else "修复后"
+        blockers = "、".join(sorted({self.plan.tasks[t].code for t in gain.blocked_by}))
+        if not gain.households and not gain.posts:
+            return [f"{head}暂不能恢复{what}：须先完成 {blockers}" if blockers else
+                    f"{head}不能恢复{what}"]
+        if task.service == "income":
+            facts = [f"{head}恢复受益户 {gain.households} 户、公益岗位 {gain.posts} 个的{what}"]
+        else:
+            facts = [f"{head}恢复 {len(set(gain.villages))} 个行政村 {gain.households} 户{what}："
+                     f"{self._villages(gain.villages)}"]
+        facts.append(self._people(gain))
+        if gain.still_partial and blockers:
+            facts.append(f"其中 {gain.still_partial} 户待 {blockers} 完成后才完全恢复")
+        return facts
+
+    def _kept(self, task: Task, gain: Gain) -> list[str]:
+        what = self.rules.guarantee.get(task.service, task.service)
+        if task.info.exposure == "road_graph":
+            head = "永久修复（须先抢通）" if task.after is not None else "永久修复"
+        else:
+            head = "功能已临时恢复，永久修复"
+        if not gain.households and not gain.posts:
+            return [f"{head}，无依赖它的农户"]
+        return [f"{head}保障 {len(set(gain.villages))} 个行政村 {gain.households} 户的{what}",
+                self._people(gain)]
+
+    def _people(self, gain: Gain) -> str:
+        return f"其中重点群体 {gain.key_count} 户、监测户 {gain.monitored_count} 户"
+
+    def _villages(self, codes: list[str]) -> str:
+        unique = list(dict.fromkeys(codes))
+        names = "、".join(self.names.get(c, c) for c in unique[:NAMES_SHOWN])
+        return names + ("等" if len(unique) > NAMES_SHOWN else "")
+
+    def _importance(self, task: Task, pick: Pick) -> str:
+        if pick.key_reasons == [OVERRIDE] and task.override is not None:
+            o = task.override
+            return f"{pick.importance}（{OVERRIDE}：{o.reason}，{o.set_by} {o.set_at}）"
+        if pick.importance == "重点":
+            return f"重点（{'、'.join(pick.key_reasons)}）"
+        return "一般"
 
 
-def _iso(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+def _override(found: Override | None) -> dict[str, str] | None:
+    if found is None:
         return None
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    return {"importance": found.importance, "reason": found.reason, "set_by": found.set_by,
+            "set_at": found.set_at}

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from geo.rank.core import LayerInfo, RankInputs, RankResult, rank, select
+from geo.rank.core import LayerInfo, Override, RankInputs, RankResult, rank, select
 from geo.rank.rules import Known, Rules, load_rules
 from geo.vocab import Vocabulary
 
@@ -30,11 +30,14 @@ class ProfileSpec(Protocol):
     @property
     def use_column(self) -> str | None: ...
     @property
-    def lifeline(self) -> bool | tuple[str, ...]: ...
+    def service(self) -> str: ...
     @property
-    def lifeline_column(self) -> str | None: ...
+    def services(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def service_column(self) -> str | None: ...
     @property
     def tasks(self) -> tuple[str, ...]: ...
+    def all_services(self) -> tuple[str, ...]: ...
 
 
 class FieldSpec(Protocol):
@@ -72,10 +75,10 @@ def layer_info(layer: LayerSpec) -> LayerInfo:
     profile = layer.rank
     if profile is None:
         raise ValueError(f"{layer.name} has no ranking profile")
-    lifeline = profile.lifeline if isinstance(profile.lifeline, bool) else tuple(profile.lifeline)
-    return LayerInfo(name=layer.name, zh=layer.zh, exposure=profile.exposure, use=profile.use,
-                     use_column=profile.use_column, lifeline=lifeline,
-                     lifeline_column=profile.lifeline_column, tasks=tuple(profile.tasks))
+    return LayerInfo(name=layer.name, zh=layer.zh, exposure=profile.exposure,
+                     service=profile.service, use=profile.use, use_column=profile.use_column,
+                     services=tuple(profile.services), service_column=profile.service_column,
+                     tasks=tuple(profile.tasks))
 
 
 def _vocab(registry: LayerRegistry, layer: str, column: str) -> Vocabulary:
@@ -94,7 +97,16 @@ def known_codes(registry: LayerRegistry) -> Known:
         risk_flags=tuple(f.column for f in households.fields if f.column.startswith("risk_")),
         statuses=tuple(_vocab(registry, first, "status").codes),
         layers=tuple(la.name for la in registry.repairable()),
+        services=tuple(dict.fromkeys(s for la in registry.repairable()
+                                     for s in _profile(la).all_services())),
+        opening_layers=tuple(la.name for la in registry.repairable() if "open" in _profile(la).tasks),
     )
+
+
+def _profile(layer: LayerSpec) -> ProfileSpec:
+    if layer.rank is None:
+        raise ValueError(f"{layer.name} has no ranking profile")
+    return layer.rank
 
 
 def vocab_labels(registry: LayerRegistry) -> dict[str, dict[str, str]]:
@@ -113,8 +125,10 @@ def load_registry_rules(registry: LayerRegistry, path: str | None = None) -> Rul
     return load_rules(path, known_codes(registry))
 
 
-def read_inputs(conn: Any, registry: LayerRegistry) -> RankInputs:
-    """Everything the ranking needs, in one SELECT per table (``conn``: Connection or Session)."""
+def read_inputs(conn: Any, registry: LayerRegistry,
+                overrides: dict[tuple[str, int], Override] | None = None) -> RankInputs:
+    """Everything the ranking needs, in one SELECT per table (``conn``: Connection or Session);
+    ``overrides``: the county office's recorded 重点/一般 by (layer, asset id)."""
     villages = registry.get("villages").table
     households = registry.get("households").table
     townships = registry.get("townships").table
@@ -131,7 +145,7 @@ def read_inputs(conn: Any, registry: LayerRegistry) -> RankInputs:
     twp = _frame(conn, sa.select(townships.c.code, townships.c.name, townships.c.seat_lon,
                                  townships.c.seat_lat))
     layers = [(layer_info(layer), read_assets(conn, layer)) for layer in registry.repairable()]
-    return RankInputs(vil, hh, twp, layers, vocab_labels(registry))
+    return RankInputs(vil, hh, twp, layers, vocab_labels(registry), dict(overrides or {}))
 
 
 def read_assets(conn: Any, layer: LayerSpec) -> pd.DataFrame:
@@ -152,12 +166,13 @@ def _frame(conn: Any, statement: Any) -> pd.DataFrame:
 
 def rank_from_db(conn: Any, registry: LayerRegistry, *, townships: Sequence[str] = (),
                  layers: Sequence[str] = (), statuses: Sequence[str] = (),
-                 rules: Rules | str | None = None) -> RankResult:
+                 rules: Rules | str | None = None,
+                 overrides: dict[tuple[str, int], Override] | None = None) -> RankResult:
     """Rank the whole county, then keep the rows of these townships, layers and statuses (stored
     codes, as ``layers.filter.Filter`` holds them; empty = all): rank renumbered, county_rank kept.
     """
     chosen = rules if isinstance(rules, Rules) else load_registry_rules(registry, rules)
-    inputs = read_inputs(conn, registry)
+    inputs = read_inputs(conn, registry, overrides)
     return select(rank(inputs, chosen), townships=list(townships) or None,
                   layers=list(layers) or None, statuses=list(statuses) or None)
 

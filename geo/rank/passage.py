@@ -1,38 +1,53 @@
-"""Road exposure: villages cut off (孤岛村) by impassable segments, and households near damage.
+"""Passage: every village's route to its township seat or the county seat over the road graph.
 
-The rule is explained in geo/rank/exposure.py. Everything here is one pass over the whole network —
-one union-find for the full graph, one for the passable graph, one for the islands, one spatial
-query for nearby households — never a pass per asset.
+Nodes are segment endpoints rounded to ``snap_decimals``; an edge per line part, ``length`` in
+metres (EPSG:4547). A segment is impassable while its 抢通 task exists. A village (its centre
+snapped to the nearest node) has passage when the full graph links it to its township seat or the
+county seat; its loss is 1 when the passable graph links it to neither (cut off, 孤岛村), else
+grows with the extra distance of its detour: extra / (extra + detour_half_m).
+
+The state is kept per connected component of the full graph (one county tile holds one), with
+the distances from each seat in it. Reopening segments only lowers distances, so a reopening is
+applied — and a candidate evaluated — by relaxing from its ends outward through the nodes that get
+closer, never by recomputing the component (let alone the county).
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.crs import project_geoms, project_xy
-from geo.rank.exposure import (
-    NO_GEOMETRY,
-    Exposure,
-    People,
-    has_geometry,
-    unrankable,
-)
+from geo.rank.exposure import People, has_geometry, unit_of
+from geo.rank.gain import Change, Gain, Unit
 
-_MAINLAND = -1  # the node standing for every passable piece that holds a seat
+INF = float("inf")
+SAME_M = 1.0  # a route within a metre of the best one is no detour (float sums differ slightly)
 
 
 @dataclass(frozen=True)
 class RoadSettings:
     impassable: frozenset[str]
-    nearby_m: float
+    detour_half_m: float
     snap_decimals: int
     snap_max_m: float
     county_seat_township: str
+
+
+def passage_loss(now: float, base: float, half_m: float) -> float:
+    """Share of passage lost: 0 on the best route, 1 with no route, between them for a detour."""
+    if base == INF:
+        return 0.0  # no route even with every road open: passage is not the roads' to give
+    if now == INF:
+        return 1.0
+    extra = now - base
+    return 0.0 if extra < SAME_M else extra / (extra + half_m)
 
 
 def components(n_nodes: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -60,6 +75,7 @@ class Network:
     u: np.ndarray
     v: np.ndarray
     edge_row: np.ndarray
+    length: np.ndarray  # metres per edge
     passable: np.ndarray  # per edge
     tree: shapely.STRtree
 
@@ -79,9 +95,11 @@ class Network:
         n = len(parts)
         status = roads["status"].to_numpy()[edge_row]
         passable = np.array([s not in settings.impassable for s in status], dtype=bool)
+        length = shapely.length(np.asarray(project_geoms(parts))) if n else np.empty(0)
         node_xy = np.column_stack(project_xy(keys[:, 0], keys[:, 1])) if len(keys) else np.empty((0, 2))
         tree = shapely.STRtree(np.asarray(shapely.points(node_xy))) if len(keys) else shapely.STRtree([])
-        return cls(node_xy, inverse[:n], inverse[n:], edge_row, passable, tree)
+        return cls(node_xy, inverse[:n], inverse[n:], edge_row, np.asarray(length, dtype=float),
+                   passable, tree)
 
     def snap(self, lon: np.ndarray, lat: np.ndarray, max_m: float) -> np.ndarray:
         """Nearest node of each point within ``max_m`` metres; -1 when none (or no coordinates)."""
@@ -95,49 +113,15 @@ class Network:
         return out
 
 
-def road_exposures(roads: pd.DataFrame, people: People, townships: pd.DataFrame,
-                   rows: list[int], settings: RoadSettings) -> dict[int, Exposure]:
-    """Exposure of the damaged road rows ``rows`` (positions in ``roads``)."""
-    out: dict[int, Exposure] = {i: unrankable(NO_GEOMETRY) for i in rows
-                                if not has_geometry(roads["geom"].to_numpy()[i])}
-    todo = [i for i in rows if i not in out]
-    if not todo:
-        return out
-    net = Network.build(roads, settings)
-    cut = _cut_off_by_row(net, people, townships, settings)
-    near = _nearby(roads, people, todo, settings.nearby_m)
-    village_col = people.villages["code"].astype(str).to_numpy()
-    for i in todo:
-        cut_villages = tuple(sorted(village_col[list(cut.get(i, ()))]))
-        positions = np.union1d(people.in_villages(cut_villages), near.get(i, np.empty(0, np.int64)))
-        villages = set(cut_villages) | people.villages_of(near.get(i, np.empty(0, np.int64)))
-        out[i] = Exposure(positions.astype(np.int64), tuple(sorted(villages)), cut_off=cut_villages,
-                          nearby=len(near.get(i, ())))
-    return out
-
-
 def cut_off_villages(roads: pd.DataFrame, people: People, townships: pd.DataFrame,
                      settings: RoadSettings) -> set[str]:
-    """Codes of every village cut off by impassable roads (for checks and the map)."""
+    """Codes of every village cut off by impassable roads, by plain connectivity (union-find):
+    an independent check of the road model, and what the SQL cross-check recomputes."""
     net = Network.build(roads, settings)
-    flags = _cut_flags(net, people, townships, settings)[0]
-    return set(people.villages["code"].astype(str).to_numpy()[flags])
-
-
-def _cut_flags(net: Network, people: People, townships: pd.DataFrame,
-               settings: RoadSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per village: cut off?, its node; per node: passable component; plus the seat nodes."""
     n_nodes = len(net.node_xy)
-    comp_all = components(n_nodes, net.u, net.v)
-    comp_pass = components(n_nodes, net.u[net.passable], net.v[net.passable])
     vil = people.villages
     node = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
-    seat_of = dict(zip(townships["code"].astype(str),
-                       net.snap(townships["seat_lon"].to_numpy(float),
-                                townships["seat_lat"].to_numpy(float), settings.snap_max_m),
-                       strict=True))
-    county = seat_of.get(settings.county_seat_township, -1)
-    seat = np.array([seat_of.get(str(t), -1) for t in vil["township_code"]], dtype=np.int64)
+    seat, county = _seat_nodes(net, vil, townships, settings)
 
     def linked(comp: np.ndarray) -> np.ndarray:
         mine = np.where(node >= 0, comp[np.maximum(node, 0)], -2)
@@ -145,89 +129,384 @@ def _cut_flags(net: Network, people: People, townships: pd.DataFrame,
         county_comp = comp[county] if county >= 0 else -3
         return to_seat | ((node >= 0) & (mine == county_comp))
 
-    flags = (node >= 0) & linked(comp_all) & ~linked(comp_pass)
-    seats = np.array([s for s in seat_of.values() if s >= 0], dtype=np.int64)
-    return flags, node, comp_pass, seats
+    full = components(n_nodes, net.u, net.v)
+    now = components(n_nodes, net.u[net.passable], net.v[net.passable])
+    flags = (node >= 0) & linked(full) & ~linked(now)
+    return set(vil["code"].astype(str).to_numpy()[flags])
 
 
-def _cut_off_by_row(net: Network, people: People, townships: pd.DataFrame,
-                    settings: RoadSettings) -> dict[int, set[int]]:
-    """Frame row of a damaged segment → positions (in people.villages) of villages it cuts off.
+def _seat_nodes(net: Network, villages: pd.DataFrame, townships: pd.DataFrame,
+                settings: RoadSettings) -> tuple[np.ndarray, int]:
+    """Each village's township-seat node (-1: none) and the county seat's node."""
+    seat_of = dict(zip(townships["code"].astype(str),
+                       net.snap(townships["seat_lon"].to_numpy(float),
+                                townships["seat_lat"].to_numpy(float), settings.snap_max_m).tolist(),
+                       strict=True))
+    seat = np.array([seat_of.get(str(t), -1) for t in villages["township_code"]], dtype=np.int64)
+    return seat, int(seat_of.get(settings.county_seat_township, -1))
 
-    A damaged segment is credited with a cut-off village when it lies on some simple path from the
-    village's piece to the mainland in the graph of pieces (passable components, the mainland
-    merged into one node) joined by damaged segments. Those are exactly the segments of the
-    biconnected blocks met on the way from the village to the mainland in the block-cut tree:
-    a damaged dead-end spur beyond the village, or a loop inside one piece, is not credited.
+
+class RoadComponent:
+    """One connected component of the full road graph: its distances and pending reopenings.
+
+    Distances are kept per *tree*: the seats a group of villages may reach (their township seat
+    and the county seat), as one multi-source shortest-path tree. A tree's distances are exact up
+    to its bound — the longest route any of its villages takes now (unbounded while one of them is
+    cut off) — and upper bounds beyond it: nothing beyond the bound can shorten a village's route,
+    so relaxing stops there.
     """
-    flags, node, comp_pass, seats = _cut_flags(net, people, townships, settings)
-    if not flags.any():
-        return {}
-    mainland = set(comp_pass[seats].tolist())
-    a, b = comp_pass[net.u], comp_pass[net.v]
-    graph = nx.Graph()
-    for e in np.flatnonzero(~net.passable & (a != b)).tolist():
-        x, y = (_MAINLAND if int(p) in mainland else int(p) for p in (a[e], b[e]))
-        if x == y:
-            continue  # a damaged segment between two pieces of the mainland
-        if graph.has_edge(x, y):
-            graph[x][y]["edges"].append(e)
-        else:
-            graph.add_edge(x, y, edges=[e])
-    if _MAINLAND not in graph:
-        return {}
-    blocks = [list(edges) for edges in nx.biconnected_component_edges(graph)]
-    cuts = set(nx.articulation_points(graph))
-    tree = nx.Graph()
-    block_of: dict[int, int] = {}
-    for i, edges in enumerate(blocks):
-        tree.add_node(("B", i))
-        for n in {n for edge in edges for n in edge}:
-            if n in cuts:
-                tree.add_edge(("B", i), ("C", n))
+
+    def __init__(self, ends: list[tuple[int, int, float]], edge_task: list[int],
+                 is_open: list[bool], trees: list[tuple[int, ...]], half_m: float) -> None:
+        n = 1 + max((max(a, b) for a, b, _ in ends), default=-1)
+        self.adj: list[list[tuple[int, float, int]]] = [[] for _ in range(n)]
+        for e, (a, b, w) in enumerate(ends):
+            self.adj[a].append((b, w, e))
+            if b != a:
+                self.adj[b].append((a, w, e))
+        self.ends, self.edge_task, self.is_open = ends, edge_task, is_open
+        self.trees, self.half_m = trees, half_m
+        self.task_edges: dict[int, list[int]] = {}
+        for e, t in enumerate(edge_task):
+            if t >= 0 and not is_open[e]:
+                self.task_edges.setdefault(t, []).append(e)
+        self.pending = set(self.task_edges)
+        every = [True] * len(ends)
+        found = [_dijkstra(self.adj, sources, every) for sources in trees]
+        self.base, self.pred = [d for d, _ in found], [p for _, p in found]
+        self.dist = [_dijkstra(self.adj, sources, is_open)[0] for sources in trees]
+        self.bound = [0.0] * len(trees)
+        self.tree_villages: list[list[int]] = [[] for _ in trees]
+        # villages (filled by add_village): node, tree, distances, loss, unit
+        self.vnode: list[int] = []
+        self.vtree: list[int] = []
+        self.vbase: list[float] = []
+        self.vdist: list[float] = []
+        self.vloss: list[float] = []
+        self.units: list[Unit] = []
+        self.node_villages: dict[int, list[int]] = {}
+        self.chains: list[tuple[int, ...]] = []
+
+    def add_village(self, node: int, tree: int, unit: Unit) -> None:
+        v = len(self.vnode)
+        now = self.dist[tree][node]
+        self.node_villages.setdefault(node, []).append(v)
+        self.tree_villages[tree].append(v)
+        self.vnode.append(node)
+        self.vtree.append(tree)
+        self.vbase.append(self.base[tree][node])
+        self.vdist.append(now)
+        self.vloss.append(passage_loss(now, self.vbase[v], self.half_m))
+        self.units.append(unit)
+        self.bound[tree] = max(self.bound[tree], now)
+
+    def copy(self) -> RoadComponent:
+        """The same component with its own state (the graph and villages are shared)."""
+        other = object.__new__(RoadComponent)
+        other.__dict__.update(self.__dict__)
+        other.is_open = list(self.is_open)
+        other.pending = set(self.pending)
+        other.dist = [list(d) for d in self.dist]
+        other.bound = list(self.bound)
+        other.vdist, other.vloss = list(self.vdist), list(self.vloss)
+        return other
+
+    # --- what reopening gives back ---------------------------------------------------------
+    def gain(self, tasks: tuple[int, ...]) -> Gain:
+        edges = {e for t in tasks for e in self.task_edges.get(t, ())}
+        closer = self._closer(edges)
+        gain = Gain("passage")
+        for v, new in self._moved(closer):
+            before, after = self.vloss[v], passage_loss(new, self.vbase[v], self.half_m)
+            gain.add_unit(self.units[v], before - after, after)
+            if before - after <= 0:
+                continue
+            if self.vdist[v] == INF:
+                gain.reconnected.extend(self.units[v].villages)
             else:
-                block_of[n] = i
+                gain.detour_villages += 1
+                gain.detour_households += self.units[v].count
+                gain.detour_saved_m += (self.vdist[v] - new) * self.units[v].count
+        if gain.detour_households:
+            gain.detour_saved_m /= gain.detour_households
+        return gain
 
-    def tree_node(n: int) -> tuple[str, int]:
-        return ("C", n) if n in cuts else ("B", block_of[n])
+    def complete(self, tasks: Iterable[int]) -> list[Change]:
+        done = [t for t in tasks if t in self.pending]
+        edges = {e for t in done for e in self.task_edges[t]}
+        closer = self._closer(edges)
+        for e in edges:
+            self.is_open[e] = True
+        self.pending.difference_update(done)
+        for i, found in enumerate(closer):
+            for node, d in found.items():
+                self.dist[i][node] = d
+        changes = []
+        for v, new in self._moved(closer):
+            self.vdist[v] = new
+            loss = passage_loss(new, self.vbase[v], self.half_m)
+            if loss != self.vloss[v]:
+                self.vloss[v] = loss
+                changes.append(Change(self.units[v].households, "passage", loss))
+        for i, found in enumerate(closer):
+            if found:
+                self.bound[i] = max((self.vdist[v] for v in self.tree_villages[i]), default=0.0)
+        return changes
 
-    root = tree_node(_MAINLAND)
-    parent = dict(nx.bfs_predecessors(tree, root))
-    needs: dict[int, set[int]] = {}  # block → villages that need it
-    for v in np.flatnonzero(flags).tolist():
-        piece = int(comp_pass[node[v]])
-        if piece in mainland or piece not in graph:
-            continue  # cut off yet beside another township's seat: not attributed
-        step: tuple[str, int] | None = tree_node(piece)
-        while step is not None:
-            if step[0] == "B":
-                needs.setdefault(step[1], set()).add(v)
-            step = parent.get(step) if step != root else None
-    out: dict[int, set[int]] = {}
-    for i, villages in needs.items():
-        for x, y in blocks[i]:
-            for e in graph[x][y]["edges"]:
-                out.setdefault(int(net.edge_row[e]), set()).update(villages)
-    return out
+    def current(self) -> list[Change]:
+        return [Change(unit.households, "passage", loss)
+                for unit, loss in zip(self.units, self.vloss, strict=True) if loss > 0]
 
+    def _moved(self, closer: list[dict[int, float]]) -> list[tuple[int, float]]:
+        """Villages whose route gets shorter with the relaxed distances ``closer``."""
+        out = []
+        for i, found in enumerate(closer):
+            for node, d in found.items():
+                for v in self.node_villages.get(node, ()):
+                    if self.vtree[v] == i and d < self.vdist[v]:
+                        out.append((v, d))
+        return sorted(out)
 
-def _nearby(roads: pd.DataFrame, people: People, rows: list[int],
-            distance_m: float) -> dict[int, np.ndarray]:
-    """Households within ``distance_m`` metres of each damaged segment (one STRtree query)."""
-    hh = people.frame
-    if len(hh) == 0 or distance_m <= 0 or "lon" not in hh.columns:
-        return {}
-    lon, lat = hh["lon"].to_numpy(float), hh["lat"].to_numpy(float)
-    good = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    tree = shapely.STRtree(np.asarray(shapely.points(np.column_stack(project_xy(lon[good], lat[good])))))
-    lines = np.asarray(project_geoms(roads["geom"].to_numpy()[rows]))
-    pairs = tree.query(lines, predicate="dwithin", distance=distance_m)
-    out: dict[int, np.ndarray] = {}
-    if pairs.shape[1] == 0:
+    def _closer(self, edges: set[int]) -> list[dict[int, float]]:
+        """Per tree, the nodes that get closer once ``edges`` are open. A tree's distances change
+        only if some new edge is shorter than what its ends have now (else no path through new
+        edges can be shorter either): that cheap test skips most trees."""
+        ends = [self.ends[e] for e in edges]
+        out: list[dict[int, float]] = []
+        for i, dist in enumerate(self.dist):
+            tense = any(dist[a] + w < dist[b] or dist[b] + w < dist[a] for a, b, w in ends)
+            out.append(self._relax(i, edges) if tense else {})
         return out
-    order = np.argsort(pairs[0], kind="stable")
-    line_idx, hh_idx = pairs[0][order], good[pairs[1][order]]
-    starts = np.flatnonzero(np.r_[True, line_idx[1:] != line_idx[:-1]])
-    for s, e in zip(starts, np.r_[starts[1:], len(line_idx)], strict=True):
-        out[rows[int(line_idx[s])]] = np.unique(hh_idx[s:e])
+
+    def _relax(self, tree: int, edges: set[int]) -> dict[int, float]:
+        """Nodes that get closer to ``tree``'s seats once ``edges`` are open, with their new
+        distance, up to the tree's bound."""
+        dist, bound = self.dist[tree], self.bound[tree]
+        found: dict[int, float] = {}
+        heap: list[tuple[float, int]] = []
+        for e in edges:
+            a, b, w = self.ends[e]
+            for x, y in ((a, b), (b, a)):
+                d = dist[x] + w
+                if d < bound and d < found.get(y, dist[y]):
+                    found[y] = d
+                    heap.append((d, y))
+        heapq.heapify(heap)
+        while heap:
+            d, node = heapq.heappop(heap)
+            if d > found.get(node, dist[node]):
+                continue
+            for nb, w, e in self.adj[node]:
+                nd = d + w
+                if nd < bound and nd < found.get(nb, dist[nb]) and (self.is_open[e] or e in edges):
+                    found[nb] = nd
+                    heapq.heappush(heap, (nd, nb))
+        return found
+
+    # --- candidates: single segments, chains, the way out for a cut-off piece -------------------
+    def candidates(self) -> list[tuple[int, ...]]:
+        out: dict[frozenset[int], tuple[int, ...]] = {frozenset([t]): (t,) for t in sorted(self.pending)}
+        for chain in self.chains:
+            left = tuple(t for t in chain if t in self.pending)
+            if len(left) > 1:
+                out.setdefault(frozenset(left), left)
+        for way in self._ways_out():
+            if len(way) > 1:
+                out.setdefault(frozenset(way), way)
+        return list(out.values())
+
+    def _ways_out(self) -> list[tuple[int, ...]]:
+        """For each cut-off piece, the fewest reopenings that link it to its seats again, listed
+        from the seat's side outward (several = they must all reopen: a bundle)."""
+        cut = [v for v, now in enumerate(self.vdist) if now == INF and self.vbase[v] < INF]
+        if not cut:
+            return []
+        piece = _pieces(len(self.adj), self.ends, self.is_open)
+        links: dict[int, list[tuple[int, int]]] = {}
+        for t in self.pending:
+            for e in self.task_edges[t]:
+                a, b = piece[self.ends[e][0]], piece[self.ends[e][1]]
+                if a != b:
+                    links.setdefault(a, []).append((b, t))
+                    links.setdefault(b, []).append((a, t))
+        ways, seen = [], set()
+        for v in cut:
+            start = piece[self.vnode[v]]
+            goals = frozenset(piece[s] for s in self.trees[self.vtree[v]])
+            if (start, goals) not in seen:
+                seen.add((start, goals))
+                ways.append(_shortest_way(links, start, goals))
+        return [w for w in ways if w]
+
+    def find_chains(self) -> None:
+        """Runs of segments through plain two-way nodes (no village, no seat, no junction): all
+        of a run's impassable segments must reopen before anything passes along it."""
+        seats = {s for sources in self.trees for s in sources}
+        stop = [len(a) != 2 or n in self.node_villages or n in seats for n, a in enumerate(self.adj)]
+        seen = [False] * len(self.ends)
+        for first in range(len(self.ends)):
+            if seen[first]:
+                continue
+            seen[first] = True
+            run = [first]
+            for side in (0, 1):
+                node, came = self.ends[first][0] if side == 0 else self.ends[first][1], first
+                while not stop[node]:
+                    step = next((e for _, _, e in self.adj[node] if e != came), None)
+                    if step is None or seen[step]:
+                        break
+                    seen[step] = True
+                    run.insert(0, step) if side == 0 else run.append(step)
+                    a, b, _ = self.ends[step]
+                    node, came = (b if a == node else a), step
+            tasks = tuple(dict.fromkeys(self.edge_task[e] for e in run if self.edge_task[e] in self.pending))
+            if len(tasks) > 1:
+                self.chains.append(tasks)
+
+    def relied_on(self) -> dict[int, list[int]]:
+        """Local edge → villages whose best route (every road open) runs over it."""
+        out: dict[int, list[int]] = {}
+        for v, node in enumerate(self.vnode):
+            pred, here, guard = self.pred[self.vtree[v]], node, len(self.ends)
+            while pred[here] >= 0 and guard > 0:
+                e = pred[here]
+                out.setdefault(e, []).append(v)
+                a, b, _ = self.ends[e]
+                here, guard = (a if b == here else b), guard - 1
+        return out
+
+
+def _dijkstra(adj: list[list[tuple[int, float, int]]], sources: tuple[int, ...],
+              usable: list[bool]) -> tuple[list[float], list[int]]:
+    """Distances from the nearest of ``sources`` over usable edges, and the edge each node is
+    reached by."""
+    dist, pred = [INF] * len(adj), [-1] * len(adj)
+    for s in sources:
+        dist[s] = 0.0
+    heap = [(0.0, s) for s in sources]
+    while heap:
+        d, node = heapq.heappop(heap)
+        if d > dist[node]:
+            continue
+        for nb, w, e in adj[node]:
+            if usable[e] and d + w < dist[nb]:
+                dist[nb], pred[nb] = d + w, e
+                heapq.heappush(heap, (d + w, nb))
+    return dist, pred
+
+
+def _pieces(n: int, ends: list[tuple[int, int, float]], is_open: list[bool]) -> list[int]:
+    u = np.array([a for (a, _, _), ok in zip(ends, is_open, strict=True) if ok], dtype=np.int64)
+    v = np.array([b for (_, b, _), ok in zip(ends, is_open, strict=True) if ok], dtype=np.int64)
+    return components(n, u, v).tolist()
+
+
+def _shortest_way(links: Mapping[int, list[tuple[int, int]]], start: int,
+                  goals: frozenset[int]) -> tuple[int, ...]:
+    """Tasks on a fewest-reopenings path from piece ``start`` to any goal piece (BFS), ordered
+    from the goal's side; empty when no pending reopening leads there."""
+    came: dict[int, tuple[int, int] | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        here = queue.popleft()
+        if here in goals:
+            way, step = [], came[here]
+            while step is not None:
+                way.append(step[1])
+                step = came[step[0]]
+            return tuple(dict.fromkeys(way))
+        for there, task in links.get(here, ()):
+            if there not in came:
+                came[there] = (here, task)
+                queue.append(there)
+    return ()
+
+
+class RoadModel:
+    """Every road component with pending reopenings or damaged segments, and which holds what."""
+
+    def __init__(self, parts: list[RoadComponent], relied: dict[int, list[tuple[int, int]]]) -> None:
+        self.parts = parts
+        self.relied = relied  # frame row → (component, village) whose best route runs over it
+        self.group_of = {t: c for c, part in enumerate(parts) for t in part.task_edges}
+
+    @classmethod
+    def build(cls, roads: pd.DataFrame, people: People, townships: pd.DataFrame,
+              settings: RoadSettings, open_task: Mapping[int, int], damaged: set[int],
+              weight: float) -> RoadModel:
+        """``open_task``: frame row → id of its pending 抢通; ``damaged``: rows with any task."""
+        net = Network.build(roads, settings)
+        if not len(net.u) or not damaged:
+            return cls([], {})
+        full = components(len(net.node_xy), net.u, net.v)
+        vil = people.villages
+        vnode = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
+        seat, county = _seat_nodes(net, vil, townships, settings)
+        edge_comp = full[net.u] if len(net.u) else np.empty(0, dtype=np.int64)
+        wanted = sorted({int(c) for c, row in zip(edge_comp.tolist(), net.edge_row.tolist(), strict=True)
+                         if row in damaged})
+        by_comp = _split(edge_comp, wanted)
+        vil_comp = np.where(vnode >= 0, full[np.maximum(vnode, 0)], -1)
+        codes = vil["code"].astype(str).tolist()
+        parts: list[RoadComponent] = []
+        relied: dict[int, list[tuple[int, int]]] = {}
+        for c in wanted:
+            edges = by_comp[c]
+            nodes = np.unique(np.r_[net.u[edges], net.v[edges]])
+            local = {int(n): i for i, n in enumerate(nodes.tolist())}
+            members = np.flatnonzero(vil_comp == c)
+            trees: dict[tuple[int, ...], int] = {}
+            village_tree = []
+            for i in members.tolist():
+                sources = tuple(sorted({local[s] for s in (int(seat[i]), county) if s in local}))
+                village_tree.append(trees.setdefault(sources, len(trees)) if sources else -1)
+            ends = [(local[int(a)], local[int(b)], float(w)) for a, b, w in
+                    zip(net.u[edges].tolist(), net.v[edges].tolist(), net.length[edges].tolist(),
+                        strict=True)]
+            rows = net.edge_row[edges].tolist()
+            part = RoadComponent(ends, [open_task.get(r, -1) for r in rows],
+                                 net.passable[edges].tolist(), list(trees), settings.detour_half_m)
+            for i, tree in zip(members.tolist(), village_tree, strict=True):
+                node = local[int(vnode[i])]
+                if tree >= 0 and part.base[tree][node] < INF:
+                    households = people.by_village.get(codes[i], np.empty(0, np.int64))
+                    part.add_village(node, tree, unit_of(people, "passage", households, [codes[i]],
+                                                         weight))
+            part.find_chains()
+            for e, villages in part.relied_on().items():
+                relied.setdefault(int(rows[e]), []).extend((len(parts), v) for v in villages)
+            parts.append(part)
+        return cls(parts, relied)
+
+    def copy(self) -> RoadModel:
+        return RoadModel([p.copy() for p in self.parts], self.relied)
+
+    def candidates(self, group: int) -> list[tuple[int, ...]]:
+        return self.parts[group].candidates()
+
+    def gain(self, tasks: tuple[int, ...]) -> Gain:
+        return self.parts[self.group_of[tasks[0]]].gain(tasks)
+
+    def complete(self, tasks: Iterable[int]) -> list[Change]:
+        by_part: dict[int, list[int]] = {}
+        for t in tasks:
+            by_part.setdefault(self.group_of[t], []).append(t)
+        return [c for g, ts in by_part.items() for c in self.parts[g].complete(ts)]
+
+    def current(self) -> list[Change]:
+        return [c for part in self.parts for c in part.current()]
+
+    def relying(self, row: int) -> list[tuple[Unit, float]]:
+        """Villages whose best route runs over frame row ``row``, with their passage loss now."""
+        return [(self.parts[c].units[v], self.parts[c].vloss[v]) for c, v in self.relied.get(row, ())]
+
+
+def _split(labels: np.ndarray, wanted: list[int]) -> dict[int, np.ndarray]:
+    """Positions of each wanted label, in one sort (many components: a large region)."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    out = {}
+    for c in wanted:
+        lo, hi = np.searchsorted(sorted_labels, c, "left"), np.searchsorted(sorted_labels, c, "right")
+        out[c] = order[lo:hi]
     return out

@@ -32,6 +32,8 @@ class Known:
     risk_flags: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     layers: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()  # what the layers' assets provide (passage, water, …)
+    opening_layers: tuple[str, ...] = ()  # layers with a 抢通 task (roads)
 
 
 @dataclass(frozen=True)
@@ -41,22 +43,46 @@ class TaskRule:
 
 
 @dataclass(frozen=True)
+class ImportanceRule:
+    """重点 = the task gives basic services back to key groups or key places above a threshold."""
+
+    key_groups: frozenset[str]
+    key_households_min: float
+    monitored_min: float
+    severely_hit_min: float
+    cut_off_villages_min: int
+
+
+@dataclass(frozen=True)
+class DurationRule:
+    """Days per task for the crew what-if: (base + per_km x km) x severity x share left."""
+
+    open_days: dict[str, float]
+    open_per_km: dict[str, float]
+    repair_days: dict[str, float]
+    repair_per_km: dict[str, float]
+    severity: dict[str, float]
+    left: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Rules:
     category_weights: dict[str, float]
     risk_weights: dict[str, float]
-    nearby_m: float
+    service_weights: dict[str, float]
+    basic_services: frozenset[str]
+    welfare_post_weight: float
+    detour_half_m: float
     snap_decimals: int
     snap_max_m: float
     county_seat_township: str
-    emergency_supply_factor: float
+    emergency_supply_loss: float
     emergency_supply_long_term: bool
-    key_cuts_off: bool
-    key_severely_hit: bool
-    key_monitored_min: int
-    key_lifeline: bool
+    importance: ImportanceRule
     use_order: tuple[str, ...]
     severity_order: tuple[str, ...]
     tasks: dict[str, TaskRule]
+    durations: DurationRule
     guarantee: dict[str, str] = field(default_factory=dict)
     source: str = ""
 
@@ -70,17 +96,26 @@ class Rules:
 _SCHEMA: dict[str, dict[str, str]] = {
     "weights.category": {"*": "weight"},
     "weights.risk": {"*": "weight"},
-    "roads": {"nearby_m": "nonneg", "snap_decimals": "int", "snap_max_m": "pos",
+    "weights.service": {"*": "weight"},
+    "services": {"basic": "strlist", "welfare_post_weight": "nonneg"},
+    "roads": {"detour_half_m": "pos", "snap_decimals": "int", "snap_max_m": "pos",
               "county_seat_township": "str"},
-    "served": {"emergency_supply_factor": "fraction", "emergency_supply_long_term": "bool"},
-    "importance": {"cuts_off_villages": "bool", "severely_hit_village": "bool",
-                   "monitored_min": "int", "lifeline": "bool"},
+    "served": {"emergency_supply_loss": "fraction", "emergency_supply_long_term": "bool"},
+    "importance": {"key_groups": "strlist", "key_households_min": "nonneg",
+                   "monitored_min": "nonneg", "severely_hit_min": "nonneg",
+                   "cut_off_villages_min": "int"},
     "order": {"use": "strlist", "severity": "strlist"},
     "tasks.open": {"statuses": "strlist", "emergency": "strlist", "long_term": "strlist"},
     "tasks.repair_after_open": {"statuses": "strlist", "emergency": "strlist",
                                 "long_term": "strlist"},
     "tasks.repair": {"statuses": "strlist", "emergency": "strlist", "long_term": "strlist"},
     "guarantee": {"*": "str"},
+    "durations.open": {"*": "nonneg"},
+    "durations.per_km_open": {"*": "nonneg"},
+    "durations.repair": {"*": "nonneg"},
+    "durations.per_km": {"*": "nonneg"},
+    "durations.severity": {"*": "pos"},
+    "durations.left": {"*": "fraction"},
 }
 
 
@@ -105,27 +140,47 @@ def parse_rules(text: str, source: str = "rank_rules.toml", known: Known | None 
     flat = checker.flatten(data)
     known = known or Known()
     _check_codes(checker, flat, known)
+    _check_schedule_codes(checker, flat, known)
     rules = Rules(
         category_weights=dict(flat["weights.category"]),
         risk_weights=dict(flat["weights.risk"]),
-        nearby_m=float(flat["roads"]["nearby_m"]),
+        service_weights={k: float(v) for k, v in flat["weights.service"].items()},
+        basic_services=frozenset(flat["services"]["basic"]),
+        welfare_post_weight=float(flat["services"]["welfare_post_weight"]),
+        detour_half_m=float(flat["roads"]["detour_half_m"]),
         snap_decimals=int(flat["roads"]["snap_decimals"]),
         snap_max_m=float(flat["roads"]["snap_max_m"]),
         county_seat_township=str(flat["roads"]["county_seat_township"]),
-        emergency_supply_factor=float(flat["served"]["emergency_supply_factor"]),
+        emergency_supply_loss=float(flat["served"]["emergency_supply_loss"]),
         emergency_supply_long_term=bool(flat["served"]["emergency_supply_long_term"]),
-        key_cuts_off=bool(flat["importance"]["cuts_off_villages"]),
-        key_severely_hit=bool(flat["importance"]["severely_hit_village"]),
-        key_monitored_min=int(flat["importance"]["monitored_min"]),
-        key_lifeline=bool(flat["importance"]["lifeline"]),
+        importance=_importance(flat["importance"]),
         use_order=tuple(flat["order"]["use"]),
         severity_order=tuple(flat["order"]["severity"]),
         tasks={kind: _task(checker, flat, kind) for kind in TASK_KINDS},
+        durations=_durations(flat),
         guarantee=dict(flat["guarantee"]),
         source=source,
     )
     _check_consistency(checker, rules)
     return rules
+
+
+def _importance(section: dict[str, Any]) -> ImportanceRule:
+    return ImportanceRule(
+        key_groups=frozenset(section["key_groups"]),
+        key_households_min=float(section["key_households_min"]),
+        monitored_min=float(section["monitored_min"]),
+        severely_hit_min=float(section["severely_hit_min"]),
+        cut_off_villages_min=int(section["cut_off_villages_min"]),
+    )
+
+
+def _durations(flat: dict[str, dict[str, Any]]) -> DurationRule:
+    def numbers(section: str) -> dict[str, float]:
+        return {k: float(v) for k, v in flat[f"durations.{section}"].items()}
+
+    return DurationRule(numbers("open"), numbers("per_km_open"), numbers("repair"),
+                        numbers("per_km"), numbers("severity"), numbers("left"))
 
 
 class _Checker:
@@ -232,14 +287,13 @@ def _check_codes(checker: _Checker, flat: dict[str, dict[str, Any]], known: Know
     checks: list[tuple[str, Iterable[str], tuple[str, ...]]] = [
         ("weights.category", flat["weights.category"], known.categories),
         ("weights.risk", flat["weights.risk"], known.risk_flags),
-        ("guarantee", flat["guarantee"], known.layers),
     ]
     for section, keys, valid in checks:
         for key in keys:
             if valid and key not in valid:
                 raise checker.fail(f"{section}.{key}", f"unknown code '{key}' in [{section}]; "
                                    f"valid codes: {', '.join(valid)}")
-        missing = [v for v in valid if v not in keys and section != "guarantee"]
+        missing = [v for v in valid if v not in keys]
         if missing:
             raise checker.fail(section, f"[{section}] has no weight for {', '.join(missing)}; add it")
     for section, key, valid in (("order", "use", USES), ("order", "severity", SEVERITIES)):
@@ -257,6 +311,36 @@ def _check_codes(checker: _Checker, flat: dict[str, dict[str, Any]], known: Know
     decimals = flat["roads"]["snap_decimals"]
     if not 1 <= decimals <= 9:
         raise checker.fail("roads.snap_decimals", "'roads.snap_decimals' must be from 1 to 9")
+
+
+def _check_schedule_codes(checker: _Checker, flat: dict[str, dict[str, Any]], known: Known) -> None:
+    """Services, key groups, duration layers, severities and statuses named by the rules exist,
+    and every service, every layer (and every layer with a 抢通) has its rule."""
+    lists: list[tuple[str, Iterable[str], tuple[str, ...], tuple[str, ...]]] = [
+        # a table (its keys are codes) or a list key, the codes it names, the valid codes,
+        # the codes it must name
+        ("weights.service", flat["weights.service"], known.services, known.services),
+        ("guarantee", flat["guarantee"], known.services, known.services),
+        ("services.basic", flat["services"]["basic"], known.services, ()),
+        ("importance.key_groups", flat["importance"]["key_groups"], known.categories, ()),
+        ("durations.open", flat["durations.open"], known.layers, known.opening_layers),
+        ("durations.per_km_open", flat["durations.per_km_open"], known.layers, ()),
+        ("durations.repair", flat["durations.repair"], known.layers, known.layers),
+        ("durations.per_km", flat["durations.per_km"], known.layers, ()),
+        ("durations.severity", flat["durations.severity"], SEVERITIES, SEVERITIES),
+        ("durations.left", flat["durations.left"], known.statuses, ()),
+    ]
+    for where, codes, valid, required in lists:
+        names = list(codes)
+        is_table = where in flat
+        for name in names:
+            if valid and name not in valid:
+                raise checker.fail(f"{where}.{name}" if is_table else where,
+                                   f"unknown code '{name}' in {where}; valid codes: "
+                                   f"{', '.join(valid)}")
+        missing = [r for r in required if r not in names]
+        if missing:
+            raise checker.fail(where, f"{where} has no rule for {', '.join(missing)}; add it")
 
 
 def _check_consistency(checker: _Checker, rules: Rules) -> None:
@@ -318,9 +402,16 @@ def _finite(value: int | float) -> bool:
 # The largest sensible values (also in data/rank_rules.toml): bigger ones are typos, not rules.
 _MAXIMA: dict[str, float] = {
     "weight": 1000.0,  # one household never counts as more than 1000 households
-    "roads.nearby_m": 20_000.0,  # metres: wider than that is the whole county, not "nearby"
+    "roads.detour_half_m": 100_000.0,  # metres: a 100 km detour is a road cut, not a detour
     "roads.snap_max_m": 20_000.0,  # metres: a centre farther from every road is off the network
-    "importance.monitored_min": 100_000,  # households: more than a county has
+    "importance.key_households_min": 100_000,  # households: more than a county has
+    "importance.monitored_min": 100_000,
+    "importance.severely_hit_min": 100_000,
+    "importance.cut_off_villages_min": 10_000,  # villages: more than a province has
+    "services.welfare_post_weight": 1000.0,  # like any weight
 }
-_UNITS = {"roads.nearby_m": " (metres)", "roads.snap_max_m": " (metres)",
-          "importance.monitored_min": " (households)"}
+_UNITS = {"roads.detour_half_m": " (metres)", "roads.snap_max_m": " (metres)",
+          "importance.key_households_min": " (households)",
+          "importance.monitored_min": " (households)",
+          "importance.severely_hit_min": " (households)",
+          "importance.cut_off_villages_min": " (villages)"}

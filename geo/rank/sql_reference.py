@@ -1,11 +1,11 @@
-"""The ranking's exposure counts computed a second, independent way: in PostGIS SQL.
+"""Who loses what, computed a second, independent way: in PostGIS SQL.
 
 Used to cross-check geo/rank/exposure.py + geo/rank/passage.py (tests/rank/test_db.py) and as the
-"same computation in the database" of benchmarks/bench_rank.py. It covers households and weighted
-households per damaged asset (served villages, feeder subtrees by recursive CTE, PV beneficiaries,
-households near damaged roads) and the set of cut-off villages (reachability by recursive CTE over
-the rounded-endpoint road graph). The crediting of cut-off villages to segments (block-cut tree)
-is not repeated in SQL.
+"same computation in the database" of benchmarks/bench_rank.py. It covers the households (and
+their summed weight) losing each damaged asset's service — served villages, feeder subtrees by
+recursive CTE, PV beneficiaries (with its welfare posts) — and the set of cut-off villages
+(reachability by recursive CTE over the rounded-endpoint road graph). The sequencing (what each
+task gives back after the tasks above it) and road detours are not repeated in SQL.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ import sqlalchemy as sa
 from geo.crs import METRIC_EPSG, STORAGE_EPSG
 from geo.rank.inputs import LayerRegistry
 from geo.rank.rules import Rules
-
-# a generous box around a segment before the exact metric test: 1° ≥ 92 km here (lat 33-34°)
-_DEG_PER_M = 1 / 80_000
 
 
 def weight_sql(rules: Rules, alias: str = "h") -> str:
@@ -34,14 +31,11 @@ def _statuses(statuses: frozenset[str] | set[str]) -> str:
     return ", ".join(f"'{s}'" for s in sorted(statuses))
 
 
-def served_sql(table: str, damaged: set[str], rules: Rules, supply: bool) -> str:
-    factor = (f"CASE WHEN a.emergency_supply THEN {rules.emergency_supply_factor} ELSE 1 END"
-              if supply else "1")
-    group = "a.id, a.emergency_supply" if supply else "a.id"
+def served_sql(table: str, damaged: set[str], rules: Rules) -> str:
     return f"""
-        SELECT a.id, count(h.code) AS households, sum({weight_sql(rules)}) * {factor} AS weighted
+        SELECT a.id, count(h.code) AS households, sum({weight_sql(rules)}) AS weighted, 0 AS posts
         FROM {table} a JOIN households h ON h.village_code = ANY(a.villages_served)
-        WHERE a.status IN ({_statuses(damaged)}) GROUP BY {group}"""
+        WHERE a.status IN ({_statuses(damaged)}) GROUP BY a.id"""
 
 
 def feeder_sql(table: str, damaged: set[str], rules: Rules) -> str:
@@ -54,25 +48,17 @@ def feeder_sql(table: str, damaged: set[str], rules: Rules) -> str:
             SELECT DISTINCT b.root, unnest(p.villages_fed) AS village
             FROM below b JOIN {table} p ON p.code = b.code
         )
-        SELECT f.root AS id, count(h.code) AS households, sum({weight_sql(rules)}) AS weighted
+        SELECT f.root AS id, count(h.code) AS households, sum({weight_sql(rules)}) AS weighted,
+               0 AS posts
         FROM fed f JOIN households h ON h.village_code = f.village GROUP BY f.root"""
 
 
 def beneficiaries_sql(table: str, damaged: set[str], rules: Rules) -> str:
     return f"""
-        SELECT a.id, count(h.code) AS households, sum({weight_sql(rules)}) AS weighted
+        SELECT a.id, count(h.code) AS households, sum({weight_sql(rules)}) AS weighted,
+               max(a.welfare_posts) AS posts
         FROM {table} a JOIN households h ON h.code = ANY(a.beneficiaries)
         WHERE a.status IN ({_statuses(damaged)}) GROUP BY a.id"""
-
-
-def nearby_sql(table: str, damaged: set[str], rules: Rules) -> str:
-    return f"""
-        SELECT r.id, count(h.code) AS households
-        FROM {table} r JOIN households h
-          ON h.geom && ST_Expand(r.geom, {rules.nearby_m * _DEG_PER_M})
-         AND ST_DWithin(ST_Transform(r.geom, {METRIC_EPSG}), ST_Transform(h.geom, {METRIC_EPSG}),
-                        {rules.nearby_m})
-        WHERE r.status IN ({_statuses(damaged)}) GROUP BY r.id"""
 
 
 def cut_off_sql(table: str, rules: Rules) -> str:
@@ -122,7 +108,8 @@ def cut_off_sql(table: str, rules: Rules) -> str:
 
 
 def sql_exposures(conn: Any, registry: LayerRegistry, rules: Rules) -> dict[str, Any]:
-    """Per layer: {asset id: (households, weighted)}; roads: nearby households and cut villages."""
+    """Per layer: {asset id: (households, summed weight, welfare posts)}; roads: the set of
+    cut-off village codes."""
     out: dict[str, Any] = {}
     for layer in registry.repairable():
         profile, table = layer.rank, layer.name
@@ -130,17 +117,14 @@ def sql_exposures(conn: Any, registry: LayerRegistry, rules: Rules) -> dict[str,
             continue
         damaged = set(rules.tasks["repair"].statuses) | set(rules.tasks["open"].statuses)
         if profile.exposure == "road_graph":
-            near = conn.execute(sa.text(nearby_sql(table, damaged, rules))).all()
-            cut = conn.execute(sa.text(cut_off_sql(table, rules))).scalars().all()
-            out[table] = {"nearby": {r.id: r.households for r in near}, "cut_off": set(cut)}
+            out[table] = set(conn.execute(sa.text(cut_off_sql(table, rules))).scalars().all())
             continue
         if profile.exposure == "served":
-            supply = "emergency_supply" in layer.table.c
-            sql = served_sql(table, damaged, rules, supply)
+            sql = served_sql(table, damaged, rules)
         elif profile.exposure == "feeder":
             sql = feeder_sql(table, damaged, rules)
         else:
             sql = beneficiaries_sql(table, damaged, rules)
-        out[table] = {r.id: (r.households, float(r.weighted))
+        out[table] = {r.id: (r.households, float(r.weighted), int(r.posts))
                       for r in conn.execute(sa.text(sql)).all()}
     return out

@@ -2,7 +2,7 @@
 power filing's date and document number (先实施后备案).
 
 Revision ID: 0004_accounts
-Revises: 0002
+Revises: 0003_rank_overrides
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004_accounts"
-down_revision = "0002"
+down_revision = "0003_rank_overrides"
 branch_labels = None
 depends_on = None
 

@@ -116,6 +116,23 @@ def test_importance_and_monitored_filters_narrow_the_list(app: AppTest) -> None:
     assert set(frame["重要程度"]) <= {"重点"}
 
 
+def test_crew_what_if_on_the_repair_list(app: AppTest) -> None:
+    app.run()
+    app.switch_page("pages/repairs_page.py").run()
+    no_errors(app)
+    queue_tables = len(app.dataframe)
+    app.toggle(key="crew_on").set_value(True).run()
+    no_errors(app)
+    app.number_input(key="crews").set_value(2).run()
+    no_errors(app)
+    summary = next(x.value for x in app.text if "个施工队按清单顺序施工" in x.value)
+    assert summary.startswith("2 个施工队")
+    curve = app.dataframe[queue_tables].value
+    assert list(curve.columns[:4]) == ["第几天", "已完成任务", "基本服务已恢复户数", "仍缺基本服务户数"]
+    assert curve["第几天"].iloc[0] == 0 and curve["仍缺基本服务户数"].iloc[-1] == 0
+    assert len(app.get("vega_lite_chart")) == 1  # the day-by-day curve
+
+
 def test_status_change_persists(app: AppTest, app_database_url: str) -> None:
     fid = feature_id(app_database_url, "pv_stations", "PV-001")
     before_status, before_version = feature_state(app_database_url, "pv_stations", fid)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from geo.testing import databases
 from layers import REGISTRY, accounts
+from layers.overrides import RankOverride
 from tests.helpers.samples import TOWNSHIP, VILLAGE, sample_rows, square, wkt
 
 TOWNSHIP2 = "411121100"  # 舞泉镇
@@ -28,6 +29,7 @@ VILLAGE2 = "411121100201"
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_ROAD = "<script>alert('路')</script>&桥"
 ID_NUMBER = "41112119800101123X"
+KEY_ROAD = "X012-001"  # the sample bridge, marked 重点 by the county office
 
 
 def scenario_rows() -> dict[str, list[dict[str, Any]]]:
@@ -76,6 +78,8 @@ def scenario_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def load_scenario(url: str) -> None:
+    """The rows, and one decision of the county office: three households reach no 重点
+    threshold of data/rank_rules.toml, so the office marks the bridge to 沙河湾村 重点 by hand."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     rows = scenario_rows()
     with Session(engine) as session:
@@ -83,6 +87,10 @@ def load_scenario(url: str) -> None:
             for row in rows.get(layer.name, []):
                 session.add(layer.model(**row))
             session.flush()
+        bridge = session.execute(sa.select(REGISTRY.get("roads").table.c.id)
+                                 .where(REGISTRY.get("roads").table.c.code == KEY_ROAD)).scalar_one()
+        session.add(RankOverride(layer="roads", asset_id=bridge, importance="重点",
+                                 reason="沙河湾村唯一进出桥梁", set_by="县防返贫办"))
         session.commit()
     engine.dispose()
 

@@ -1,5 +1,6 @@
-"""The repair queue on the demo county in PostGIS: exposure counts cross-checked against SQL,
-a status change that reorders the queue, the page function's filters and ``tracker rank``."""
+"""The repair schedule on the demo county in PostGIS: who lost what cross-checked against SQL,
+what the schedule gives back (each loss once, 重点 that separates), a status change that
+reorders the queue, the page function's filters, the office's overrides and ``tracker rank``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from cli import main as tracker
+from geo.rank.core import QueueRow
 from geo.rank.exposure import People
 from geo.rank.inputs import read_inputs
-from geo.rank.passage import RoadSettings, cut_off_villages
+from geo.rank.passage import cut_off_villages
+from geo.rank.plan import road_settings
 from geo.rank.sql_reference import sql_exposures
 from layers import REGISTRY
 from layers.filter import Filter, parse_filter
@@ -21,7 +24,12 @@ from views.queue import load_rules, queue_json, rank_queue
 pytestmark = pytest.mark.postgis
 
 
-def test_exposure_counts_match_postgis_sql(demo: sa.Connection) -> None:
+def test_who_lost_what_matches_postgis_sql(demo: sa.Connection) -> None:
+    """Households losing each asset's service, computed independently in SQL. (Before issue 11
+    this compared the rows' households; those are now what each task gives back after the tasks
+    above it, so the SQL is compared with the standalone loss: ``lost_households`` for tasks
+    whose function is lost, the kept households for long-term ones. Road rows no longer count
+    households within 300 m, so that SQL is gone.)"""
     rules = load_rules()
     result = rank_queue(demo, rules=rules)
     expected = sql_exposures(demo, REGISTRY, rules)
@@ -29,30 +37,63 @@ def test_exposure_counts_match_postgis_sql(demo: sa.Connection) -> None:
     checked = 0
     for row in result.rows:
         if row.layer == "roads":
-            assert row.households_nearby == expected["roads"]["nearby"].get(row.id, 0), row.code
+            continue
+        households, weighted, posts = expected[row.layer].get(row.id, (0, 0.0, 0))
+        if row.keeps:
+            service = rules.service_weights[row.service]
+            assert (row.households, row.weighted_households) == (households, pytest.approx(
+                service * (weighted + posts * rules.welfare_post_weight), abs=0.01)), row.code
         else:
-            households, weighted = expected[row.layer].get(row.id, (0, 0.0))
-            assert (row.households, row.weighted_households) == \
-                (households, pytest.approx(weighted, abs=0.01)), row.code
+            assert row.lost_households == households, row.code
         checked += 1
-    assert checked == len(result.rows)
+    assert checked == sum(1 for r in result.rows if r.layer != "roads") > 100
     # the set of cut-off villages, computed by recursive CTE in SQL, is the core's
     inputs = read_inputs(demo, REGISTRY)
-    people = People.build(inputs.households, inputs.villages, rules.category_weights,
-                          rules.risk_weights)
-    settings = RoadSettings(rules.impassable, rules.nearby_m, rules.snap_decimals,
-                            rules.snap_max_m, rules.county_seat_township)
+    people = People.build(inputs.households, inputs.villages, rules)
     roads = dict((info.name, frame) for info, frame in inputs.layers)["roads"]
-    cut = cut_off_villages(roads, people, inputs.townships, settings)
-    assert cut == expected["roads"]["cut_off"]
+    cut = cut_off_villages(roads, people, inputs.townships, road_settings(rules))
+    assert cut == expected["roads"]
     assert len(cut) > 5
-    # every cut-off village is credited to at least one 抢通 task, and only 抢通 tasks of
-    # impassable roads carry cut-off villages
+    # the schedule gives every cut-off village back exactly once, by a 抢通 of an impassable road
     names = {str(c): str(n) for c, n in zip(inputs.villages["code"], inputs.villages["name"],
                                             strict=True)}
-    credited = {v for r in result.rows for v in r.cut_off_villages}
-    assert credited == {names[c] for c in cut}
-    assert all(r.status in rules.impassable for r in result.rows if r.villages_cut_off)
+    given = [v for _, rows in _picks(result.rows) for v in rows[0].cut_off_villages]
+    assert sorted(given) == sorted(names[c] for c in cut)
+    assert all(r.status in rules.impassable and r.task == "抢通" for r in result.rows if r.villages_cut_off)
+
+
+def _picks(rows: list[QueueRow]) -> list[tuple[int, list[QueueRow]]]:
+    """Rows grouped by pick: a bundle's rows (consecutive, same members) count once."""
+    picks: list[tuple[int, list[QueueRow]]] = []
+    for row in rows:
+        if row.bundle and picks and picks[-1][1][0].bundle == row.bundle:
+            picks[-1][1].append(row)
+        else:
+            picks.append((row.county_rank, [row]))
+    return picks
+
+
+def test_demo_schedule_gives_each_loss_back_once_and_key_tasks_separate(demo: sa.Connection) -> None:
+    result = rank_queue(demo)
+    plan = result.plan
+    assert plan is not None
+    # what the picks give back adds up to what was lost: nothing twice, nothing forgotten
+    lost = sum(u.weight * loss for u, loss in zip(plan.cover.units, plan.cover.loss, strict=True)) \
+        + sum(u.weight * loss for part in plan.road.parts for u, loss in zip(part.units, part.vloss,
+                                                                              strict=True))
+    given = sum(rows[0].weighted_households for _, rows in _picks(result.rows) if not rows[0].keeps)
+    assert given == pytest.approx(lost, rel=1e-4)
+    # 重点 separates: well under half of the tasks, and no layer is all 重点
+    share = sum(r.importance == "重点" for r in result.rows) / len(result.rows)
+    assert 0.2 < share < 0.5
+    by_layer: dict[str, set[str]] = {}
+    for r in result.rows:
+        by_layer.setdefault(r.layer, set()).add(r.importance)
+    assert by_layer["telecom_sites"] == {"一般"}  # communications are not a basic service
+    assert all(found == {"重点", "一般"} for layer, found in by_layer.items()
+               if layer in ("roads", "water_works", "power_lines", "clinics", "schools"))
+    # segments that only together reconnect villages are shown as one bundle
+    assert any(len(r.bundle) > 1 and r.villages_cut_off for r in result.rows if r.layer == "roads")
 
 
 def test_reopening_a_road_changes_the_queue(demo: sa.Connection) -> None:
@@ -103,3 +144,50 @@ def test_tracker_rank_command(demo_url: str, monkeypatch: pytest.MonkeyPatch,
     assert "unknown status" in capsys.readouterr().err
     assert tracker(["rank", "--township", "火星镇"]) == 2
     assert "unknown township '火星镇'" in capsys.readouterr().err
+
+
+def test_tracker_rank_crews_and_office_overrides(demo_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", demo_url)
+    monkeypatch.setenv("TRACKER_USER", "县防返贫办张三")
+    assert tracker(["rank", "--crews", "8", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["crews"] == 8 and plan["households_affected"] > 1000
+    curve = plan["curve"]
+    assert curve[0]["day"] == 0 and curve[-1]["households_without"] == 0
+    assert [c["households_back"] for c in curve] == sorted(c["households_back"] for c in curve)
+    assert {k["category"] for k in plan["key_households"]} <= {"tuopin", "monitored", "dibao", "tekun"}
+    assert max(k["day"] for k in plan["key_households"]) <= plan["day_all_back"]
+    assert {t["crew"] for t in plan["tasks"]} == set(range(1, 9))
+    assert tracker(["rank", "--crews", "8"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("8 个施工队按清单顺序施工") and "各村重点群体户全部恢复基本服务的日期" in table
+    assert tracker(["rank", "--crews", "-2"]) == 2
+    assert "must be from 1 to" in capsys.readouterr().err
+    assert tracker(["rank", "--crews", "3", "--layer", "roads"]) == 2
+    assert "whole county" in capsys.readouterr().err
+
+    # the office marks a 一般 telecom site 重点; the queue says who decided it and why
+    engine = sa.create_engine(demo_url)
+    with engine.connect() as conn:
+        site = next(r for r in rank_queue(conn).rows if r.layer == "telecom_sites")
+    engine.dispose()
+    assert site.importance == "一般"
+    spec = f"telecom_sites:{site.code}"
+    try:
+        assert tracker(["rank", "--override", f"{spec}=重点", "--reason", "乡镇防汛指挥唯一通信"]) == 0
+        assert "由县防返贫办指定为重点" in capsys.readouterr().out
+        assert tracker(["rank", "--format", "json", "--layer", "telecom_sites"]) == 0
+        marked = next(i for i in json.loads(capsys.readouterr().out) if i["code"] == site.code)
+        assert marked["importance"] == "重点"
+        assert marked["override"]["set_by"] == "县防返贫办张三"
+        assert "县防返贫办指定：乡镇防汛指挥唯一通信" in marked["reason"]
+    finally:
+        assert tracker(["rank", "--clear-override", spec]) == 0
+    assert "已取消" in capsys.readouterr().out
+    assert tracker(["rank", "--override", f"{spec}=重点"]) == 2
+    assert "needs a reason" in capsys.readouterr().err
+    assert tracker(["rank", "--override", "telecom_sites=重点", "--reason", "x"]) == 2
+    assert "is not LAYER:ID" in capsys.readouterr().err
+    assert tracker(["rank", "--override", "roads:no-such=重点", "--reason", "x"]) == 2
+    assert "no asset with id or code" in capsys.readouterr().err
