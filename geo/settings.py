@@ -10,6 +10,7 @@
 | TRACKER_TIANDITU_KEY    | Tianditu ``tk`` key, needed for the tianditu basemap              |
 | TRACKER_USER            | name recorded in updated_by and the export log (default: login)  |
 | TRACKER_DEV             | 1 → show full error details in the app (development only)        |
+| TRACKER_IMPORT_MAX_MB   | largest file ``tracker import`` and the import page accept (200)  |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from geo.errors import ConfigError
 
 BASEMAPS = ("none", "osm", "tianditu")
+DEFAULT_IMPORT_MAX_MB = 200  # the app's upload limit (.streamlit/config.toml maxUploadSize)
 
 
 def _default_home() -> Path:
@@ -42,6 +44,7 @@ class Settings:
     tianditu_key: str | None
     user: str
     dev: bool
+    import_max_mb: int = DEFAULT_IMPORT_MAX_MB
 
     @property
     def cluster_dir(self) -> Path:
@@ -69,7 +72,17 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tianditu_key=env.get("TRACKER_TIANDITU_KEY") or None,
         user=env.get("TRACKER_USER") or _login(),
         dev=env.get("TRACKER_DEV", "") in ("1", "true", "yes"),
+        import_max_mb=_positive_int(env, "TRACKER_IMPORT_MAX_MB", DEFAULT_IMPORT_MAX_MB),
     )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name}={text!r} is not a positive whole number; set it like {name}={default}.")
+    return int(text)
 
 
 def _login() -> str:
