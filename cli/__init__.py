@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from geo.errors import TrackerError
 
 # Modules that contribute subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.rank")
+COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.rank", "cli.importer")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -90,7 +90,7 @@ def _id_numbers(staged: Staged) -> None:
     if "id_number" not in staged.frame:
         return
     source = staged.source_column("id_number") or "id_number"
-    values = staged.frame["id_number"].to_numpy(dtype=object)
+    values = staged.frame["id_number"].to_numpy(dtype=object).copy()
     for index, value in enumerate(values):
         if value is None:
             continue

@@ -68,13 +68,14 @@ class SavedMapping(Base):
     )
 
 
-LOG = ImportRecord.__table__
-MAPPINGS = SavedMapping.__table__
+LOG: sa.Table = ImportRecord.__table__  # type: ignore[assignment]
+MAPPINGS: sa.Table = SavedMapping.__table__  # type: ignore[assignment]
 
 
-def previous_import(conn: sa.Connection, layer: str, sha256: str) -> Any:
-    """The earlier committed import of this very file into this layer, or None."""
-    query = (sa.select(LOG).where(LOG.c.layer == layer, LOG.c.sha256 == sha256)
+def previous_import(conn: sa.Connection, layer: str, sha256: str, table: str | None) -> Any:
+    """The earlier committed import of this very file (and table) into this layer, or None."""
+    query = (sa.select(LOG).where(LOG.c.layer == layer, LOG.c.sha256 == sha256,
+                                  LOG.c.source_table.is_not_distinct_from(table))
              .order_by(LOG.c.imported_at.desc()).limit(1))
     return conn.execute(query).first()
 
