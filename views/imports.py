@@ -13,9 +13,11 @@ same file imported again into the same layer changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
@@ -107,9 +109,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_import(engine: sa.Engine, request: ImportRequest, progress: Progress | None = None,
-               limits: Limits | None = None) -> ImportReport:
-    """Read, map, check and write ``request.path`` in one transaction; keep it only on commit."""
+def run_import(bind: sa.Engine | sa.Connection, request: ImportRequest,
+               progress: Progress | None = None, limits: Limits | None = None) -> ImportReport:
+    """Read, map, check and write ``request.path`` in one transaction; keep it only on commit.
+
+    ``bind``: an Engine (its own connection and transaction), or a Connection already in a
+    transaction (the import then runs in a savepoint of it).
+    """
     tell = progress or (lambda _f, _t: None)
     user = request.user or get_settings().user
     options = _options(request)
@@ -120,7 +126,7 @@ def run_import(engine: sa.Engine, request: ImportRequest, progress: Progress | N
         pairs = pair_tables(source, request.layer, request.table)
         authorize(user, [layer for layer, _ in pairs])
         report = ImportReport(request.name, sha, source.fmt, [], dry_run=not request.commit)
-        with engine.connect() as conn, conn.begin() as transaction:
+        with _transaction(bind) as (conn, transaction):
             for number, (layer, table) in enumerate(pairs):
                 share = (number / len(pairs), (number + 1) / len(pairs))
                 report.layers.append(_one_layer(conn, source, layer, table, request, options,
@@ -128,6 +134,25 @@ def run_import(engine: sa.Engine, request: ImportRequest, progress: Progress | N
             _finish(conn, transaction, report, request, user)
     tell(1.0, "done")
     return report
+
+
+@contextmanager
+def _transaction(bind: sa.Engine | sa.Connection) -> Iterator[tuple[sa.Connection, Any]]:
+    if isinstance(bind, sa.Connection):
+        savepoint = bind.begin_nested()
+        try:
+            yield bind, savepoint
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+        return
+    with bind.connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn, transaction
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
 
 
 def _options(request: ImportRequest) -> MappingOptions:
@@ -214,7 +239,7 @@ def county_area(conn: sa.Connection) -> BaseGeometry | None:
     return shapely.from_wkb(bytes(wkb)) if wkb is not None else None
 
 
-def _finish(conn: sa.Connection, transaction: sa.RootTransaction, report: ImportReport,
+def _finish(conn: sa.Connection, transaction: Any, report: ImportReport,
             request: ImportRequest, user: str) -> None:
     """Log and keep a clean commit; roll back a dry run or anything with an error."""
     if not request.commit or report.errors:

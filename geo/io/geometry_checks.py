@@ -93,7 +93,8 @@ def geometry_issues(geoms: np.ndarray, unreadable: np.ndarray | None) -> list[Ge
         if empty[pos]:
             issues.append(GeometryIssue(int(index), "empty geometry (no coordinates)"))
         elif not finite[pos]:
-            issues.append(GeometryIssue(int(index), "NaN or infinite coordinates"))
+            issues.append(GeometryIssue(int(index), "NaN or infinite coordinates (or coordinates "
+                                                    "outside the range of their coordinate system)"))
         elif not valid[pos]:
             issues.append(_invalid(int(index), arr[pos]))
     return issues

@@ -51,7 +51,14 @@ def _from_file(staged: Staged, options: MappingOptions,
         staged.crs_text = table.crs_how
         return geoms, table.epsg
     first = _first_points(geoms)
-    guess = coords.guess_crs(first[:, 0], first[:, 1], _bbox(bbox))
+    if not len(first):  # nothing to judge: each geometry's own problem is reported below
+        staged.crs_text = f"no coordinates to judge ({table.crs_how})"
+        return geoms, geo_crs.STORAGE_EPSG
+    try:
+        guess = coords.guess_crs(first[:, 0], first[:, 1], _bbox(bbox))
+    except ValidationError as error:
+        staged.file_problem("geometry", str(error))
+        return np.full(len(geoms), None, dtype=object), geo_crs.STORAGE_EPSG
     staged.crs_text = f"{guess.how} — the file declares no CRS ({table.crs_how})"
     if guess.swapped:
         geoms = _swap(geoms)
@@ -59,10 +66,10 @@ def _from_file(staged: Staged, options: MappingOptions,
 
 
 def _first_points(geoms: np.ndarray) -> np.ndarray:
+    """The first vertex of up to 5000 geometries with finite coordinates."""
     present = [g for g in geoms if g is not None and not g.is_empty]
-    if not present:
-        return np.empty((0, 2))
-    return np.array([shapely.get_coordinates(g)[0] for g in present[:5000]])
+    points = np.array([shapely.get_coordinates(g)[0] for g in present[:5000]]).reshape(-1, 2)
+    return points[np.isfinite(points).all(axis=1)]
 
 
 def _bbox(bbox: tuple[float, ...] | None) -> tuple[float, float, float, float] | None:
