@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         frozenset(c.strip() for c in args.overwrite.split(",")) if args.overwrite else False)
     engine = get_engine()
     check_connection(engine)
-    with tqdm(total=100, unit="%", desc="import", file=sys.stderr, leave=False) as bar:
+    # disable=None: a bar on a terminal, nothing in logs and pipes
+    with tqdm(total=100, unit="%", desc="import", file=sys.stderr, leave=False, disable=None) as bar:
         def progress(fraction: float, text: str) -> None:
             bar.set_postfix_str(text, refresh=False)
             bar.update(max(0, round(fraction * 100) - bar.n))

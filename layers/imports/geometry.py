@@ -92,6 +92,10 @@ def _from_columns(staged: Staged, options: MappingOptions,
     if not usable:
         return None
     (xcol, ycol), *rest = usable
+    if staged.layer.geometry_type not in ("POINT", "GEOMETRY"):
+        staged.notes.append(f"{xcol}/{ycol} not used: {staged.layer.zh} are lines or areas, "
+                            "so stored geometries are kept (a new row needs a geometry file)")
+        return None
     if rest:
         staged.notes.append(f"coordinates from {xcol}/{ycol}; {rest[0][0]}/{rest[0][1]} not used")
     x, y = coords.parse_numbers(frame[xcol].to_numpy()), coords.parse_numbers(frame[ycol].to_numpy())

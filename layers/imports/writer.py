@@ -11,7 +11,7 @@
 - An update never silently overwrites a status (or what the app changes with it: dates,
   passable) edited in the app since the layer's last import: such rows are listed as conflicts
   and keep the app's values unless the user chose to overwrite them (all, or by code).
-- Unchanged rows are not touched (geometry equal within 1e-8°, about a millimetre), so the same
+- Unchanged rows are not touched (geometry equal within 1e-7°, about a centimetre), so the same
   data imported twice changes nothing.
 """
 
@@ -29,7 +29,7 @@ from layers.imports import checks, stage_table
 from layers.imports.staging import ROW, Problem, Staged
 
 APP_EDITED = ("status", "started_on", "finished_on", "passable", "note", "notes")
-GEOMETRY_TOLERANCE_DEG = 1e-8
+GEOMETRY_TOLERANCE_DEG = 1e-7  # about 1 cm: a ledger's lon/lat carry 7 decimals
 Overwrite = bool | frozenset[str]  # all conflicts, or the codes whose file values win
 
 
