@@ -38,6 +38,7 @@ def _pages(language: str) -> list[st.Page]:
                 url_path="households"),
         st.Page("pages/export_page.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
+        st.Page("pages/import_page.py", title=t("page_import", language), icon=":material/upload:", url_path="import"),
     ]
 
 

@@ -13,12 +13,15 @@ same file imported again into the same layer changes nothing.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
@@ -277,3 +280,43 @@ def _log_values(report: ImportReport, layer_report: LayerReport, staged: Staged,
         "encoding": encoding.how if encoding else None,
         "notes": "; ".join([*staged.notes, *outcome.notes]) or None,
     }
+
+
+# --- the 导入 page: an upload is bytes, not a path ------------------------------------------------
+
+@contextmanager
+def uploaded_file(data: bytes, name: str) -> Iterator[Path]:
+    """The upload in a private temporary folder under a safe name (only its extension is kept
+    from what the browser sent); removed afterwards."""
+    suffix = Path(name).suffix.lower()[:10]
+    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
+    try:
+        path = folder / f"upload{suffix}"
+        path.write_bytes(data)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_upload(engine: sa.Engine, data: bytes, request: ImportRequest,
+                  progress: Progress | None = None) -> ImportReport:
+    """``run_import`` of an upload (``request.path`` is ignored; ``request.name`` is the upload's)."""
+    with uploaded_file(data, request.name) as path:
+        return run_import(engine, replace(request, path=path), progress)
+
+
+def upload_tables(data: bytes, name: str) -> list[str]:
+    """The sheets, tables or shapefiles in an upload, to choose from."""
+    with uploaded_file(data, name) as path, readers.open_source(path, name) as source:
+        return list(source.tables)
+
+
+def recent_imports_frame(conn: sa.Connection, lang: str = "zh") -> pd.DataFrame:
+    from views.i18n import t
+
+    rows = [[r.imported_at.strftime("%Y-%m-%d %H:%M"), r.imported_by, r.source_name,
+             REGISTRY.get(r.layer).label(lang), r.inserted, r.updated, r.unchanged,
+             r.app_edits_kept, r.sha256[:12]] for r in log.recent_imports(conn)]
+    keys = ("im_col_when", "im_col_who", "im_col_file", "im_col_layer", "im_col_inserted",
+            "im_col_updated", "im_col_unchanged", "im_col_kept", "im_col_sha")
+    return pd.DataFrame(rows, columns=[t(k, lang) for k in keys])
