@@ -1,7 +1,8 @@
 """导入 — another bureau's file into a layer: check first (nothing written), then import.
 
 Widgets only: reading, mapping, checking and writing are views.imports' (the same path as
-``tracker import``); the report tables come from views.import_report. Every value that comes
+``tracker import``); the report tables come from views.import_report. Format functions use the
+language of this run (``t(key, language)``), not the session's at formatting time. Every value that comes
 from the file is shown as text or in a dataframe, never as Markdown.
 """
 
@@ -21,6 +22,7 @@ from layers import REGISTRY
 from layers.imports.columns import IGNORE, layer_roles, target_label
 from pages import common
 from views import import_report
+from views.i18n import t
 from views.imports import ImportReport, ImportRequest, import_upload, recent_imports_frame, upload_tables
 
 language = common.lang()
@@ -33,13 +35,13 @@ st.caption(common.tr("im_help"))
 upload = st.file_uploader(common.tr("im_file"), key="im_file",
                           type=["zip", "gpkg", "geojson", "json", "csv", "txt", "xlsx"])
 layer = st.selectbox(common.tr("im_layer"), ["all", *REGISTRY.names], key="im_layer",
-                     format_func=lambda n: common.tr("im_layer_all") if n == "all"
+                     format_func=lambda n: t("im_layer_all", language) if n == "all"
                      else REGISTRY.get(n).label(language))
 left, right = st.columns(2)
 encoding = left.radio(common.tr("im_encoding_choice"), [AUTO, "GBK", "UTF-8"], key="im_encoding",
-                      horizontal=True, format_func=lambda e: e or common.tr("im_encoding_auto"))
+                      horizontal=True, format_func=lambda e: e or t("im_encoding_auto", language))
 epsg = right.selectbox(common.tr("im_crs_choice"), CRS_CHOICES, key="im_crs",
-                       format_func=lambda c: f"EPSG:{c}" if c else common.tr("im_crs_auto"))
+                       format_func=lambda c: f"EPSG:{c}" if c else t("im_crs_auto", language))
 gcj02 = left.checkbox(common.tr("im_gcj02"), key="im_gcj02")
 make_valid = right.checkbox(common.tr("im_make_valid"), key="im_make_valid")
 bureau = left.text_input(common.tr("im_bureau"), key="im_bureau").strip()
@@ -202,7 +204,7 @@ def refuse(message: str) -> None:
 
 def actions(found: list[str]) -> None:
     table = st.selectbox(common.tr("im_table"), [AUTO, *found], key="im_table",
-                         format_func=lambda t: t or common.tr("im_table_auto")) if len(found) > 1 else None
+                         format_func=lambda name: name or t("im_table_auto", language)) if len(found) > 1 else None
     check, write = st.columns(2)
     if check.button(common.tr("im_check"), key="im_check"):
         st.session_state.pop("im_refused", None)
