@@ -10,8 +10,6 @@ trip over.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -39,18 +37,17 @@ def column_label(staged: Staged, column: str) -> str:
 
 
 def _required(conn: sa.Connection, stage: sa.Table, staged: Staged) -> list[Problem]:
-    """Empty required columns, on rows without an earlier error (an unknown village leaves the
-    household without a code and a place: the village's error says why)."""
-    problems = []
+    """Empty required columns, in one scan, on rows without an earlier error (an unknown village
+    leaves a household without a code and a place: the village's error says why)."""
     explained = sorted({p.row for p in staged.errors})
-    for column in staged.layer.table.columns:
-        if column.nullable or column.name in SKIP_REQUIRED:
-            continue
-        empty = sa.and_(stage.c[column.name].is_(None), stage.c[ROW].not_in(explained))
-        for row in rows_where(conn, stage, empty):
-            problems.append(Problem(row[0], column_label(staged, column.name), "",
-                                    _missing_reason(staged, column.name)))
-    return problems
+    columns = [c.name for c in staged.layer.table.columns
+               if not c.nullable and c.name not in SKIP_REQUIRED]
+    if not columns:
+        return []
+    empty = [stage.c[name].is_(None) for name in columns]
+    found = rows_where(conn, stage, sa.and_(sa.or_(*empty), stage.c[ROW].not_in(explained)), *empty)
+    return [Problem(row[0], column_label(staged, name), "", _missing_reason(staged, name))
+            for row in found for name, flag in zip(columns, row[1:], strict=True) if flag]
 
 
 def _missing_reason(staged: Staged, column: str) -> str:
@@ -77,19 +74,26 @@ def constraint_column(layer: Layer, constraint: sa.CheckConstraint) -> str | Non
 
 
 def _check_constraints(conn: sa.Connection, stage: sa.Table, staged: Staged) -> list[Problem]:
-    layer, problems = staged.layer, []
-    for constraint in layer.table.constraints:
-        if not isinstance(constraint, sa.CheckConstraint) or \
-                constraint_name(layer, constraint) in EXPLAINED:
-            continue
-        column = constraint_column(layer, constraint)
-        rule = str(constraint.sqltext)
-        shown: Any = stage.c[column] if column and column != "geom" else sa.null()
-        for row in rows_where(conn, stage, sa.text(f"({rule}) IS FALSE"), shown):
-            name = constraint_name(layer, constraint)
-            problems.append(Problem(row[0], column_label(staged, column or name),
-                                    "" if row[1] is None else str(row[1]),
-                                    f"breaks the rule ck_{layer.table.name}_{name} ({rule})"))
+    """Every CHECK constraint of the layer on the staged rows, in one scan."""
+    layer = staged.layer
+    rules = [c for c in layer.table.constraints if isinstance(c, sa.CheckConstraint)
+             and constraint_name(layer, c) not in EXPLAINED]
+    if not rules:
+        return []
+    broken = [sa.text(f"(({c.sqltext}) IS FALSE)") for c in rules]
+    shown = [stage.c[col] if (col := constraint_column(layer, c)) and col != "geom" else sa.null()
+             for c in rules]
+    found = rows_where(conn, stage, sa.or_(*broken), *broken, *shown)
+    problems = []
+    for row in found:
+        flags, values = row[1:1 + len(rules)], row[1 + len(rules):]
+        for rule, flag, value in zip(rules, flags, values, strict=True):
+            if not flag:
+                continue
+            name = constraint_name(layer, rule)
+            problems.append(Problem(row[0], column_label(staged, constraint_column(layer, rule) or name),
+                                    "" if value is None else str(value),
+                                    f"breaks the rule ck_{layer.table.name}_{name} ({rule.sqltext})"))
     return problems
 
 

@@ -69,10 +69,12 @@ def _risks(staged: Staged) -> None:
     given = [c for c in RISK_COLUMNS if c in staged.frame]  # a flag column of its own wins
     flags = {c: np.zeros(len(raw), dtype=bool) for c in RISK_COLUMNS if c not in given}
     causes: dict[str, list[int]] = defaultdict(list)
+    seen: dict[str, tuple[list[str], list[str]]] = {}  # a register repeats a few dozen texts
     for index, value in enumerate(raw.to_numpy(dtype=object)):
         if blank(value):
             continue
-        named, others = risk_flags(value)
+        text = str(value)
+        named, others = seen[text] if text in seen else seen.setdefault(text, risk_flags(text))
         for column in named:
             if column in flags:
                 flags[column][index] = True

@@ -20,7 +20,7 @@ from layers.imports.staging import ROW, Staged
 
 STAGE = "import_stage"
 EXTRA: dict[str, type[sa.types.TypeEngine[Any]]] = {
-    "_id": sa.Integer, "_new": sa.Boolean, "_changed": sa.Boolean, "_keep": sa.Boolean}
+    "_id": sa.Integer, "_changed": sa.Boolean, "_keep": sa.Boolean}
 
 
 def stage_table(layer: Layer) -> sa.Table:
@@ -65,6 +65,11 @@ def load(conn: sa.Connection, staged: Staged, progress: Callable[[int], object] 
         conn.execute(sa.text(f"CREATE INDEX ON {STAGE} (code)"))
     conn.execute(sa.text(f"ANALYZE {STAGE}"))
     return count
+
+
+def new_rows(stage: sa.Table) -> sa.ColumnElement[bool]:
+    """Rows that match no stored row (every row of a layer without codes)."""
+    return stage.c._id.is_(None)
 
 
 def drop(conn: sa.Connection) -> None:

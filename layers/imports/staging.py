@@ -159,27 +159,28 @@ def _proposal_text(spec: Field, problem: Bad) -> str:
 
 def _villages(raw: pd.Series, spec: Field, places: PlaceIndex,
               towns: list[str | None]) -> tuple[list[Any], dict[int, Bad]]:
-    """Village codes or names (one, or a list for the villages a facility serves)."""
+    """Village codes or names (one, or a list for the villages a facility serves), each distinct
+    (value, township) pair resolved once."""
     from layers.imports.values import as_list, blank
 
-    values: list[Any] = [None] * len(raw)
-    bad: dict[int, Bad] = {}
-    cache: dict[tuple[Any, ...], Any] = {}
-    for index, value in enumerate(raw.to_numpy(dtype=object)):
+    def resolve(pair: tuple[Any, str | None]) -> Any:
+        value, town = pair
         if blank(value):
-            continue
+            return None
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else value
-        items = tuple(as_list(text)) if spec.kind == "codes" else (str(text).strip(),)
-        key = (items, towns[index])
-        if key not in cache:
-            found = places.villages(list(items), towns[index])
-            cache[key] = found if isinstance(found, Bad) or spec.kind == "codes" else found[0]
-        result = cache[key]
-        if isinstance(result, Bad):
-            bad[index] = result
-        else:
-            values[index] = result
-    return values, bad
+        if spec.kind == "codes":
+            return places.villages(as_list(text), town)
+        found = places.village(str(text).strip(), town)
+        return found
+
+    pairs = pd.Series(list(zip(raw.to_numpy(dtype=object), towns, strict=True)), dtype=object)
+    try:
+        table = {pair: resolve(pair) for pair in pd.unique(pairs.to_numpy())}
+        results = pairs.map(table).tolist()
+    except TypeError:  # lists from GeoJSON: not hashable
+        results = [resolve(pair) for pair in pairs]
+    bad = {i: r for i, r in enumerate(results) if isinstance(r, Bad)}
+    return [None if isinstance(r, Bad) else r for r in results], bad
 
 
 def _place_role(staged: Staged, table: SourceTable, places: PlaceIndex) -> None:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from layers import REGISTRY
 from layers.imports import checks, stage_table
+from layers.imports.stage_table import new_rows
 from layers.imports.staging import ROW, Problem, Staged
 
 APP_EDITED = ("status", "started_on", "finished_on", "passable", "note", "notes")
@@ -91,13 +92,11 @@ def _mapped(staged: Staged) -> list[str]:
 
 def _match(conn: sa.Connection, stage: sa.Table, staged: Staged, outcome: LayerOutcome) -> None:
     table = staged.layer.table
-    if "code" not in table.c:  # the flood extent: replaced whole
-        conn.execute(sa.update(stage).values(_new=True))
+    if "code" not in table.c:  # the flood extent: replaced whole, every row new
         return
     if staged.layer.name == "households":
         _household_codes(conn, stage, outcome)
     conn.execute(sa.update(stage).where(stage.c.code == table.c.code).values(_id=table.c.id))
-    conn.execute(sa.update(stage).values(_new=stage.c._id.is_(None)))
 
 
 def _household_codes(conn: sa.Connection, stage: sa.Table, outcome: LayerOutcome) -> None:
@@ -142,13 +141,13 @@ def _complete(conn: sa.Connection, stage: sa.Table, staged: Staged, outcome: Lay
             values["geom"] = sa.case((sa.func.GeometryType(table.c.geom) != "POINT", table.c.geom),
                                      else_=sa.func.coalesce(stage.c.geom, table.c.geom))
         conn.execute(sa.update(stage).where(stage.c._id == table.c.id).values(**values))
-    for column in table.columns:
-        default = _default(column)
-        if default is not None:
-            conn.execute(sa.update(stage).where(stage.c._new, stage.c[column.name].is_(None))
-                         .values({column.name: default}))
+    # every default in one statement: each UPDATE rewrites the staged rows
+    defaults: dict[str, Any] = {c.name: sa.func.coalesce(stage.c[c.name], _default(c)) for c in table.columns
+                if _default(c) is not None}
     if "updated_by" in table.c:
-        conn.execute(sa.update(stage).where(stage.c._new).values(updated_by=user))
+        defaults["updated_by"] = user
+    if defaults:
+        conn.execute(sa.update(stage).where(new_rows(stage)).values(**defaults))
     _places(conn, stage, staged, outcome)
 
 
@@ -165,12 +164,12 @@ def _default(column: sa.Column[Any]) -> Any:
 def _places(conn: sa.Connection, stage: sa.Table, staged: Staged, outcome: LayerOutcome) -> None:
     layer = staged.layer
     if layer.name == "villages":
-        conn.execute(sa.update(stage).where(stage.c._new, stage.c.centre.is_(None))
+        conn.execute(sa.update(stage).where(new_rows(stage), stage.c.centre.is_(None))
                      .values(centre=sa.func.ST_PointOnSurface(stage.c.geom)))
     if "village_code" in layer.table.c and layer.geometry_type == "POINT":
         villages = REGISTRY.get("villages").table
         placed = conn.execute(
-            sa.update(stage).where(stage.c._new, stage.c.geom.is_(None),
+            sa.update(stage).where(new_rows(stage), stage.c.geom.is_(None),
                                    villages.c.code == stage.c.village_code)
             .values(geom=sa.func.coalesce(villages.c.centre, sa.func.ST_PointOnSurface(villages.c.geom)))
         ).rowcount
@@ -247,9 +246,9 @@ def _apply(conn: sa.Connection, stage: sa.Table, staged: Staged, outcome: LayerO
     columns = [c.name for c in table.columns if c.name != "id"]
     if "code" not in table.c:
         outcome.deleted = conn.execute(sa.delete(table)).rowcount
-    outcome.inserted = int(conn.execute(sa.select(sa.func.count()).where(stage.c._new)).scalar() or 0)
+    outcome.inserted = int(conn.execute(sa.select(sa.func.count()).where(new_rows(stage))).scalar() or 0)
     conn.execute(sa.insert(table).from_select(
-        columns, sa.select(*(stage.c[c] for c in columns)).where(stage.c._new)))
+        columns, sa.select(*(stage.c[c] for c in columns)).where(new_rows(stage))))
     if "code" not in table.c:
         return
     values: dict[str, Any] = {
