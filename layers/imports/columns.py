@@ -59,11 +59,10 @@ def normalise(text: object) -> str:
 
 
 def layer_roles(layer: Layer) -> tuple[str, ...]:
-    """The roles a layer takes: coordinates for point layers, places and risks for households."""
+    """The roles a layer takes: coordinates (they place points; for lines and areas they are
+    recognised and left unused), places, and the register's risks and relations."""
     columns = {f.column for f in layer.fields}
-    roles: list[str] = []
-    if layer.geometry_type in ("POINT", "GEOMETRY"):
-        roles += ["lon", "lat", "x", "y"]
+    roles: list[str] = ["lon", "lat", "x", "y"]
     if "village_code" in columns and "township_code" not in columns:
         roles.append("township")
     if "village_code" in columns:

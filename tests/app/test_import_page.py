@@ -81,3 +81,18 @@ def test_hostile_upload_is_one_sentence_as_text(app: AppTest, database: str) -> 
     assert app.error[0].value == "文件未能导入："
     assert "**evil**.zip holds a file with an unsafe path" in texts(app)  # shown as text, not bold
     assert stored(database) == before
+
+
+def test_undecidable_encoding_shows_both_readings_and_asks(app: AppTest, database: str) -> None:
+    # valid GBK and valid UTF-8, and Chinese in neither reading: only the user can tell
+    data = b"name,lon,lat\n\xc2\x80\xc3\x81,113.65,33.605\n"
+    app.file_uploader(key="im_file").set_value(("诊所.csv", data, "text/csv")).run()
+    app.selectbox(key="im_layer").set_value("clinics").run()
+    app.button(key="im_check").click().run()
+    assert not app.exception
+    assert app.warning[0].value == "无法确定文字编码，请选择显示正确的一种："
+    shown = texts(app)
+    assert "按 GBK 读取：" in shown and "按 UTF-8 读取：" in shown
+    app.radio(key="im_encoding").set_value("GBK").run()
+    app.button(key="im_check").click().run()
+    assert not app.warning and "文字编码：GBK (chosen)" in texts(app)

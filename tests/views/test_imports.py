@@ -377,7 +377,35 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "vrt": lambda p: _vrt(p / "x.geojson"),
     "vrt in zip": lambda p: _write(p / "x.zip", zip_bytes({"a.vrt": _vrt(p / "v.vrt").read_bytes()})),
     "empty": lambda p: _write(p / "x.csv", b""),
+    "encrypted": lambda p: _write(p / "x.zip", _encrypted(transport_zip(p / "t.zip").read_bytes())),
+    "corrupt": lambda p: _write(p / "x.zip", _scribbled(transport_zip(p / "t.zip").read_bytes())),
+    "empty sheet": lambda p: _empty_sheet(p / "x.xlsx"),
 }
+
+
+def _encrypted(data: bytes) -> bytes:
+    """The "encrypted" flag set in every header, as an encrypting zip tool sets it."""
+    out = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (found := out.find(signature, start)) != -1:
+            out[found + offset] |= 0x01
+            start = found + 4
+    return bytes(out)
+
+
+def _scribbled(data: bytes) -> bytes:
+    out = bytearray(data)
+    for index in range(120, 400):  # compressed data; the central directory stays readable
+        out[index] ^= 0x5A
+    return bytes(out)
+
+
+def _empty_sheet(path: Path) -> Path:
+    import openpyxl
+
+    openpyxl.Workbook().save(path)
+    return path
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -393,6 +421,17 @@ def test_hostile_file_writes_nothing(places: sa.Connection, tmp_path: Path, tmp:
     with pytest.raises(TrackerError) as caught:
         run(places, path, "roads", commit=True)
     assert "\n" not in str(caught.value)
+    assert counts(places) == before
+
+
+def test_file_over_the_size_limit_writes_nothing(places: sa.Connection, tmp_path: Path, tmp: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_IMPORT_MAX_MB", "1")
+    path = water_workbook(tmp_path / "big.xlsx")
+    path.write_bytes(path.read_bytes() + b"\0" * (2 * 1024 * 1024))
+    before = counts(places)
+    with pytest.raises(TrackerError, match="over the import limit of 1 MB"):
+        run(places, path, "water_works", commit=True)
     assert counts(places) == before
 
 
