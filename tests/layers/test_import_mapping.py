@@ -76,10 +76,10 @@ def test_numbers_dates_booleans_and_text() -> None:
 
 
 def test_each_distinct_value_is_converted_once() -> None:
-    calls: list[object] = []
+    calls: list[str] = []
 
     def count(value: object) -> object:
-        calls.append(value)
+        calls.append(str(value))
         return str(value)
 
     values, bad = convert_series(pd.Series(["甲", "乙", "甲", None, "", "甲"]), count)
