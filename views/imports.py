@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
@@ -38,6 +39,7 @@ from layers.imports.geometry import place_geometry
 from layers.imports.places import PlaceIndex
 from layers.imports.staging import MappingOptions, Problem, Staged, stage
 from layers.imports.writer import LayerOutcome, Overwrite
+from views.i18n import t
 
 Progress = Callable[[float, str], object]
 
@@ -235,8 +237,6 @@ def _one_layer(conn: sa.Connection, source: Source, layer: Layer, table: str,
 
 def county_area(conn: sa.Connection) -> BaseGeometry | None:
     """The county outline(s) in the database, for the outside-the-county check."""
-    import shapely
-
     county = REGISTRY.get("county").table
     wkb = conn.execute(sa.select(sa.func.ST_AsBinary(sa.func.ST_Union(county.c.geom)))).scalar()
     return shapely.from_wkb(bytes(wkb)) if wkb is not None else None
@@ -312,8 +312,6 @@ def upload_tables(data: bytes, name: str) -> list[str]:
 
 
 def recent_imports_frame(conn: sa.Connection, lang: str = "zh") -> pd.DataFrame:
-    from views.i18n import t
-
     rows = [[r.imported_at.strftime("%Y-%m-%d %H:%M"), r.imported_by, r.source_name,
              REGISTRY.get(r.layer).label(lang), r.inserted, r.updated, r.unchanged,
              r.app_edits_kept, r.sha256[:12]] for r in log.recent_imports(conn)]

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from geo.errors import ValidationError
 from layers.base import Layer
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "import_synonyms.toml"
@@ -163,8 +164,6 @@ def target_label(layer: Layer, target: str | None, lang: str = "zh") -> str:
 
 def parse_choices(items: list[str] | None, layer: Layer) -> dict[str, str]:
     """``--map 列名=字段`` (field by column, Chinese or English label; ``-`` = not imported)."""
-    from geo.errors import ValidationError
-
     out: dict[str, str] = {}
     names = {normalise(k): t for t, ks in {f.column: [f.column, f.zh, f.en] for f in layer.fields}
              .items() for k in ks}

@@ -139,6 +139,9 @@ def _check(staged: Staged, geoms: np.ndarray, options: MappingOptions,
         geoms[issue.index] = None
     if area is not None:
         _outside(staged, geoms, area)
+    elif staged.layer.name != "county":
+        staged.notes.append("no county outline in the database yet: positions were not checked "
+                            "against it (import the county first)")
     staged.geometry = geoms
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.io.readers import SourceTable
+from layers import REGISTRY
 from layers.imports.columns import recognise
 from layers.imports.staging import Staged
 from layers.imports.values import blank, risk_flags
@@ -35,8 +36,6 @@ RISK_COLUMNS = tuple(column for column, _zh, _en in RISK_ITEMS)
 
 def head_rows(table: SourceTable, columns: dict[str, str]) -> tuple[SourceTable, int]:
     """The head-of-household rows of a register with one row per member (与户主关系)."""
-    from layers import REGISTRY
-
     picks = recognise(REGISTRY.get("households"), [str(c) for c in table.frame.columns],
                       chosen=columns)
     source = next((c.source for c in picks if c.target == "relation"), None)

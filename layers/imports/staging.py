@@ -20,7 +20,7 @@ from geo.io.readers import SourceTable
 from layers.base import Field, Layer
 from layers.imports.columns import ColumnChoice, recognise
 from layers.imports.places import PlaceIndex
-from layers.imports.values import Bad, convert_series, converter
+from layers.imports.values import Bad, as_list, blank, convert_series, converter
 
 ROW = "_row"  # the file's row number of each staged row
 
@@ -161,8 +161,6 @@ def _villages(raw: pd.Series, spec: Field, places: PlaceIndex,
               towns: list[str | None]) -> tuple[list[Any], dict[int, Bad]]:
     """Village codes or names (one, or a list for the villages a facility serves), each distinct
     (value, township) pair resolved once."""
-    from layers.imports.values import as_list, blank
-
     def resolve(pair: tuple[Any, str | None]) -> Any:
         value, town = pair
         if blank(value):

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,6 @@ from geo.vocab import Vocabulary
 from layers.base import Field
 from layers.imports.columns import normalise, synonyms
 
-MISSING = object()  # a blank cell
 _UNITS = re.compile(r"(万元|元|人|户|个|米|m|kw|千瓦|kv|千伏|平方米|㎡|亩|处)$", re.IGNORECASE)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|\ufffd|[\u00c0-\u00ef][\u0080-\u00bf]")
@@ -134,7 +134,7 @@ def as_float(value: Any) -> Any:
     if isinstance(value, int | float | np.integer | np.floating):
         number = float(value)
     else:
-        text = _UNITS.sub("", unicodedata_nfkc(str(value)).replace(",", "").strip()).strip()
+        text = _UNITS.sub("", _nfkc(str(value)).replace(",", "").strip()).strip()
         try:
             number = float(text)
         except ValueError:
@@ -153,9 +153,7 @@ def as_int(value: Any) -> Any:
     return int(number)
 
 
-def unicodedata_nfkc(text: str) -> str:
-    import unicodedata
-
+def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
@@ -182,7 +180,7 @@ def as_date(value: Any) -> Any:
         return pd.Timestamp(value).date()
     if isinstance(value, int | float) and 20000 < float(value) < 80000:  # an Excel day number
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-    text = unicodedata_nfkc(str(value)).strip().split(" ")[0].split("T")[0]
+    text = _nfkc(str(value)).strip().split(" ")[0].split("T")[0]
     match = _DATE_TEXT.match(text)
     if match is None and re.fullmatch(r"\d{8}", text):
         match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
