@@ -254,8 +254,11 @@ def _finish(conn: sa.Connection, transaction: Any, report: ImportReport,
             continue
         log.record_import(conn, _log_values(report, layer_report, staged, outcome, request, user))
         if request.save_mapping and request.bureau:
+            _, kept_values = log.saved_mapping(conn, request.bureau, layer_report.layer.name)
+            values = {f: {**kept_values.get(f, {}), **request.values.get(f, {})}
+                      for f in {*kept_values, *request.values}}
             log.save_mapping(conn, request.bureau, layer_report.layer.name,
-                             mapping_to_save(staged), request.values, user)
+                             mapping_to_save(staged), values, user)
     transaction.commit()
     report.committed = True
 
