@@ -56,6 +56,8 @@ def _pages(language: str, admin: bool) -> list[st.Page]:
                 url_path="households"),
         st.Page("pages/export_page.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
+        st.Page("pages/import_page.py", title=t("page_import", language), icon=":material/upload:",
+                url_path="import"),
         *([st.Page("pages/accounts_page.py", title=t("page_accounts", language),
                    icon=":material/manage_accounts:", url_path="accounts")] if admin else []),
     ]

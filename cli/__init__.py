@@ -23,8 +23,8 @@ from geo.errors import UnexpectedError
 from geo.faults import explain
 
 # Modules that contribute subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.rank", "cli.status", "cli.report",
-                   "cli.user")
+COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.importer", "cli.rank", "cli.status",
+                   "cli.report", "cli.user")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@
 | TRACKER_SESSION_IDLE_MINUTES | app sessions end after this many idle minutes (default 30)  |
 | TRACKER_SESSION_HOURS   | app sessions end this many hours after sign-in (default 12)      |
 | TRACKER_CACHE_SECONDS   | how long the app keeps the ranked queue (default 60)             |
+| TRACKER_IMPORT_MAX_MB   | largest file ``tracker import`` and the import page accept (200)  |
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from geo.errors import ConfigError
 
 BASEMAPS = ("none", "osm", "tianditu")
+DEFAULT_IMPORT_MAX_MB = 200  # the app's upload limit (.streamlit/config.toml maxUploadSize)
 
 
 def _default_home() -> Path:
@@ -48,6 +50,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_hours: int = 12
     cache_seconds: float = 60.0
+    import_max_mb: int = DEFAULT_IMPORT_MAX_MB
 
     @property
     def cluster_dir(self) -> Path:
@@ -74,6 +77,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=_positive(env, "TRACKER_SESSION_IDLE_MINUTES", 30),
         session_hours=_positive(env, "TRACKER_SESSION_HOURS", 12),
         cache_seconds=_seconds(env.get("TRACKER_CACHE_SECONDS", "60")),
+        import_max_mb=_positive(env, "TRACKER_IMPORT_MAX_MB", DEFAULT_IMPORT_MAX_MB),
     )
 
 

@@ -23,6 +23,7 @@ from layers import (
     water,
 )
 from layers.base import Base, Layer
+from layers.imports import log as _import_log  # noqa: F401  (its tables belong to the schema)
 
 
 class Registry:

@@ -136,6 +136,13 @@ class Scope:
     def manages_accounts(self) -> bool:
         return self.role == "admin"
 
+    def may_import(self, layer: str) -> bool:
+        """May this scope load a bureau's file into ``layer``? The county administrator any
+        layer (the household register carries ID numbers and phones), a department its own."""
+        if self.role == "admin":
+            return True
+        return self.role == "department" and layer in DEPARTMENT_LAYERS.get(self.department or "", ())
+
     def exportable_layers(self, names: list[str]) -> list[str]:
         """Of ``names``, the layers this scope may export."""
         if self.role != "department":
