@@ -31,10 +31,16 @@ AUTO = ""
 CRS_CHOICES = [AUTO, *EXPORT_EPSGS, gk6_epsg()]
 
 st.subheader(common.tr("im_title"))
+scope = common.actor().scope
+allowed = [name for name in REGISTRY.names if scope.may_import(name)]
+if not allowed:  # the server refuses too (views.imports.authorize); this only spares the form
+    st.info(common.tr("im_not_allowed"))
+    st.stop()
 st.caption(common.tr("im_help"))
 upload = st.file_uploader(common.tr("im_file"), key="im_file",
                           type=["zip", "gpkg", "geojson", "json", "csv", "txt", "xlsx"])
-layer = st.selectbox(common.tr("im_layer"), ["all", *REGISTRY.names], key="im_layer",
+layer = st.selectbox(common.tr("im_layer"), ["all", *allowed] if scope.role == "admin" else allowed,
+                     key="im_layer",
                      format_func=lambda n: t("im_layer_all", language) if n == "all"
                      else REGISTRY.get(n).label(language))
 left, right = st.columns(2)
@@ -82,6 +88,7 @@ def request(commit: bool, table: str | None) -> ImportRequest:
         table=table, encoding=encoding or None, crs=str(epsg) if epsg else None, from_gcj02=gcj02,
         make_valid=make_valid, columns=column_choices(previous), values=value_choices(previous),
         bureau=bureau or None, save_mapping=save_mapping, commit=commit,
+        user=common.actor().username,
         overwrite=True if st.session_state.get("im_overwrite_all") else overwrite)
 
 

@@ -357,6 +357,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "r_flood": {"zh": "淹没范围", "en": "Flood extent"},
     "r_status_legend": {"zh": "{status}（{n}）", "en": "{status} ({n})"},
     # import (issue 14): the 导入 page, the report tables and tracker import's summary
+    "im_not_allowed": {"zh": "本账号不能导入数据：县级管理员可导入全部图层，行业部门可导入本部门图层。",
+                       "en": "This account may not import data: the county administrator imports "
+                             "any layer, a department its own layers."},
     "im_title": {"zh": "导入其他部门的数据", "en": "Import another bureau's data"},
     "im_help": {
         "zh": "支持：Shapefile（zip 压缩包）、GeoPackage、GeoJSON、CSV、Excel（.xlsx），"

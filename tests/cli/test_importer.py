@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import cli
-from tests.helpers.bureau import add_places, counts, transport_zip, zip_bytes
+from tests.helpers.bureau import IMPORTER, add_places, counts, transport_zip, zip_bytes
 
 pytestmark = pytest.mark.postgis
 
@@ -25,7 +25,7 @@ def url(fresh_database: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> 
         add_places(conn)
     engine.dispose()
     monkeypatch.setenv("TRACKER_DATABASE_URL", database)
-    monkeypatch.setenv("TRACKER_USER", "命令行")
+    monkeypatch.setenv("TRACKER_USER", IMPORTER)
     return database
 
 

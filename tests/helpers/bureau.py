@@ -11,6 +11,7 @@ GDAL (pyogrio) — never with the tracker's exporter — plus the places they re
 from __future__ import annotations
 
 import io
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from pyproj import Transformer
 from sqlalchemy.orm import Session
 
-from layers import REGISTRY
+from layers import REGISTRY, accounts
 from tests.helpers.samples import TOWNSHIP, insert_samples, square, wkt
 
 TOWNSHIP2 = "411121100"  # 舞泉镇
@@ -44,9 +45,19 @@ def id_number(first17: str) -> str:
 HOUSE_ID = id_number("41112119800101123")
 
 
+IMPORTER = "导入员"  # the county administrator account the import tests act as
+
+
+def add_importer(conn: sa.Connection) -> None:
+    """The account imports run as (only the county administrator or a layer's department may)."""
+    accounts.add_account(conn, IMPORTER, "admin", password=secrets.token_urlsafe(16),
+                         by="test fixture")
+
+
 def add_places(conn: sa.Connection) -> None:
-    """County, two townships and three villages (two named 东关村), committed to ``conn``'s
-    transaction only."""
+    """County, two townships and three villages (two named 东关村), and the importing account,
+    committed to ``conn``'s transaction only."""
+    add_importer(conn)
     session = Session(bind=conn, join_transaction_mode="create_savepoint")
     insert_samples(session, {"county"})
     towns, villages = REGISTRY.get("townships").model, REGISTRY.get("villages").model

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from layers import REGISTRY
 from layers.filter import Filter
+from layers.roles import Actor, Scope
 from layers.store import read_layer
 from tests.helpers.app import scenario_rows
+from tests.helpers.bureau import IMPORTER, add_importer
 from views.downloads import ExportRequest, export_to_file
 from views.imports import ImportReport, ImportRequest, run_import
 
@@ -35,6 +37,7 @@ def source(db_conn: sa.Connection) -> sa.Connection:
         session.flush()
     session.commit()
     session.close()
+    add_importer(db_conn)
     return db_conn
 
 
@@ -42,13 +45,24 @@ def export(conn: sa.Connection, folder: Path, fmt: str, encoding: str = "UTF-8",
            layers: tuple[str, ...] = ()) -> Path:
     suffix = {"shp": ".zip", "gpkg": ".gpkg", "xlsx": ".xlsx"}[fmt]
     out = folder / f"export-{fmt}-{encoding}{suffix}"
+    # every field, personal ones included: what the county administrator may export (logged)
     export_to_file(conn, ExportRequest(Filter(layers=layers), fmt=fmt, encoding=encoding,
-                                       include_private=True), out)
+                                       include_private=True, personal=True,
+                                       actor=Actor(IMPORTER, Scope("admin"))), out,
+                   overwrite=True)  # a test may export the same format twice
     return out
 
 
+def target(fresh_database: Callable[..., str]) -> sa.Engine:
+    """An empty migrated database to import into, with the importing account."""
+    engine = sa.create_engine(fresh_database(), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        add_importer(conn)
+    return engine
+
+
 def import_all(engine: sa.Engine, path: Path) -> ImportReport:
-    report = run_import(engine, ImportRequest(path, path.name, commit=True, user="回读测试"))
+    report = run_import(engine, ImportRequest(path, path.name, commit=True, user=IMPORTER))
     assert report.committed, [(p.row, p.column, p.reason) for p in report.errors][:10]
     return report
 
@@ -77,7 +91,7 @@ def assert_same(original: sa.Connection, copy: sa.Connection, layers: tuple[str,
 def test_every_layer_round_trips(source: sa.Connection, fresh_database: Callable[..., str],
                                  tmp_path: Path, fmt: str, encoding: str) -> None:
     path = export(source, tmp_path, fmt, encoding)
-    engine = sa.create_engine(fresh_database(), poolclass=sa.pool.NullPool)
+    engine = target(fresh_database)
     report = import_all(engine, path)
     assert {r.layer.name for r in report.layers} == set(REGISTRY.names)
     with engine.connect() as copy:
@@ -85,7 +99,7 @@ def test_every_layer_round_trips(source: sa.Connection, fresh_database: Callable
         logged = copy.execute(sa.text("SELECT count(DISTINCT layer) FROM import_log")).scalar()
         assert logged == len(REGISTRY.names)
     # importing the same export again changes nothing
-    again = run_import(engine, ImportRequest(path, path.name, commit=True))
+    again = run_import(engine, ImportRequest(path, path.name, commit=True, user=IMPORTER))
     assert all(r.skipped for r in again.layers)
     engine.dispose()
 
@@ -94,13 +108,13 @@ def test_excel_ledger_round_trips(source: sa.Connection, fresh_database: Callabl
                                   tmp_path: Path) -> None:
     """The ledger gives points only (lines and areas as an anchor point): its point layers go into
     a database holding the frame; the whole ledger over a full copy changes nothing."""
-    engine = sa.create_engine(fresh_database(), poolclass=sa.pool.NullPool)
+    engine = target(fresh_database)
     import_all(engine, export(source, tmp_path, "gpkg", layers=("county", "townships", "villages")))
     import_all(engine, export(source, tmp_path, "xlsx", layers=POINT_LAYERS))
     with engine.connect() as copy:
         assert_same(source, copy, POINT_LAYERS)
 
-    full = sa.create_engine(fresh_database(), poolclass=sa.pool.NullPool)
+    full = target(fresh_database)
     import_all(full, export(source, tmp_path, "gpkg"))
     coded = tuple(n for n in REGISTRY.names if n != "flood_extent")  # no code: not matchable
     report = import_all(full, export(source, tmp_path, "xlsx", layers=coded))

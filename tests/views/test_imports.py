@@ -20,6 +20,7 @@ from geo.errors import TrackerError
 from layers.store import read_layer, set_status
 from tests.helpers.bureau import (
     HOUSE_ID,
+    IMPORTER,
     ROAD_LONLAT,
     TOWNSHIP2,
     VILLAGE2,
@@ -53,7 +54,7 @@ def tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "tmp"
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setenv("TRACKER_USER", "导入员")
+    monkeypatch.setenv("TRACKER_USER", IMPORTER)
     yield folder
     assert list(folder.iterdir()) == [], "a temporary file was left behind"
 
