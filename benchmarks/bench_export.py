@@ -104,6 +104,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 from geo.io.export import ExportOptions, LayerData, write_export
 from layers import REGISTRY
+from layers.filter import Filter
 from views.downloads import ExportRequest, export_to_file
 mode, source, out, layer = sys.argv[1:5]
 started = time.perf_counter()
@@ -113,8 +114,9 @@ if mode == "file":
     data = [LayerData(spec.name, spec.zh, spec.en, spec.fields, frame)]
     summary = write_export(data, ExportOptions(fmt="shp", encoding="GBK"), out)
 else:
-    with sa.create_engine(source).connect() as conn:
-        summary = export_to_file(conn, ExportRequest(layers=layer, fmt="shp", encoding="GBK"), out)
+    with sa.create_engine(source).begin() as conn:  # the export is logged in this transaction
+        request = ExportRequest(Filter(layers=(layer,)), fmt="shp", encoding="GBK")
+        summary = export_to_file(conn, request, out)
 done = time.perf_counter()
 # VmHWM, not ru_maxrss: Linux copies the parent's ru_maxrss into a forked child
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
