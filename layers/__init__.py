@@ -72,10 +72,11 @@ REGISTRY = Registry([
     households.LAYER,
 ])
 
-# Tables that are no map layer (accounts, history, audit logs): imported after REGISTRY (they use
-# the filter, which uses the registry) so that ``metadata`` holds them for migrations.
-from layers import accounts, audit, history  # noqa: E402
+# Tables that are no map layer (accounts, history, audit logs, the problem ledger): imported after
+# REGISTRY (they use the filter and the store, which use the registry) so that ``metadata`` holds
+# them for migrations — and so the ledger is always listening to status changes (layers.store).
+from layers import accounts, audit, history, ledger  # noqa: E402
 
 metadata = Base.metadata
 
-__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "metadata"]
+__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "ledger", "metadata"]

@@ -13,11 +13,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import chinatime
-from geo.db.engine import Bind, connection
-from geo.errors import NotFoundError, TrackerError, ValidationError
+from geo.db.engine import Bind
+from geo.errors import TrackerError
 from layers import REGISTRY
 from layers.history import Change, history
 from layers.roles import Actor
+from layers.store import find_asset as find_asset  # the CLI finds assets through views
 from layers.vocabularies import FILING, STATUS
 from layers.workflow import BulkItem, BulkResult, bulk_change_status, workflow
 from views.i18n import t
@@ -33,29 +34,6 @@ def status_choices(layer: str, current: str | None) -> list[str]:
     forward = [tr.target for tr in kind.forward(current)]
     backward = [s for s in STATUS.codes if kind.is_backward(current, s)]
     return ([current] if current else []) + forward + backward
-
-
-def find_asset(bind: Bind, ref: str) -> tuple[str, int]:
-    """(layer, id) of ``LAYER:ID`` (e.g. ``roads:12``) or of an asset code (e.g. ``X012-001``)."""
-    text = ref.strip()
-    if ":" in text:
-        layer, _, number = text.partition(":")
-        spec = REGISTRY.get(layer)
-        if not number.strip().isdigit():
-            raise ValidationError(f"{ref!r}: write LAYER:ID with a whole number, e.g. roads:12.")
-        return spec.name, int(number)
-    conn = connection(bind)
-    found = []
-    for spec in REGISTRY:
-        if "code" in spec.table.c and spec.name != "households":
-            ids = conn.execute(sa.select(spec.table.c.id).where(spec.table.c.code == text)).scalars()
-            found += [(spec.name, int(i)) for i in ids]
-    if not found:
-        raise NotFoundError(f"no asset has the code {text!r}; check it, or write LAYER:ID.")
-    if len(found) > 1:
-        options = ", ".join(f"{name}:{i}" for name, i in found)
-        raise ValidationError(f"the code {text!r} is used in several layers; write one of {options}.")
-    return found[0]
 
 
 def change_rows(changes: Sequence[Change], lang: str) -> list[dict[str, str]]:
