@@ -4,6 +4,7 @@ date and history, and each seen at once by the repair queue and the ledger."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -77,13 +78,13 @@ def test_bad_intake_is_refused_with_nothing_written(db: Session) -> None:
     insert_samples(db)
     hh = REGISTRY.get("households").table
     count = db.connection().execute(sa.select(sa.func.count()).select_from(hh)).scalar_one()
-    good = dict(village=VILLAGE, head_name="某户", members=2, category="general", reason="入户排查发现")
+    good = NewHousehold(village=VILLAGE, head_name="某户", members=2, category="general", reason="入户排查发现")
     with pytest.raises(ValidationError, match="monitoring kind"):
-        intake.add_household(db, TOWN, NewHousehold(**{**good, "category": "监测对象"}))
+        intake.add_household(db, TOWN, replace(good, category="监测对象"))
     with pytest.raises(ValidationError, match="outside the village"):
-        intake.add_household(db, TOWN, NewHousehold(**good, lon=114.5, lat=34.0))
+        intake.add_household(db, TOWN, replace(good, lon=114.5, lat=34.0))
     with pytest.raises(ValidationError, match="why"):
-        intake.add_household(db, TOWN, NewHousehold(**{**good, "reason": ""}))
+        intake.add_household(db, TOWN, replace(good, reason=""))
     with pytest.raises(AccessDeniedError):
-        intake.add_household(db, Actor("舞泉", Scope("township", township="411121100")), NewHousehold(**good))
+        intake.add_household(db, Actor("舞泉", Scope("township", township="411121100")), good)
     assert db.connection().execute(sa.select(sa.func.count()).select_from(hh)).scalar_one() == count
