@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.demo.common import HOUSE_DEADLINE, STATUS_DATE, stream
+from geo.demo.common import HOUSE_DEADLINE, STATUS_DATE, keep, stream
 from geo.demo.names import person_names
 
 FOUND_FROM = dt.date(2021, 7, 21)
@@ -143,8 +143,8 @@ def _houses(hh: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     started = plan & began & (rng.random(n) < np.where(rebuild, 0.45, 0.6))
     finished = started & (rng.random(n) < np.where(rebuild, 0.15, 0.45))
     out["in_plan"] = plan
-    out["renovation"] = np.where(plan, np.where(rebuild, "rebuild", "repair"), None)
-    out["measure"] = np.where(plan, "house_renovation", None)
+    out["renovation"] = keep(plan, np.where(rebuild, "rebuild", "repair"))
+    out["measure"] = keep(plan, "house_renovation")
     out["works_started_on"] = [s if ok else None for s, ok in zip(start, started, strict=True)]
     out["works_finished_on"] = [e if ok else None for e, ok in zip(end, finished, strict=True)]
     subsidy = np.where(rebuild, rng.uniform(20000, 40000, n), rng.uniform(5000, 15000, n))
@@ -170,7 +170,7 @@ def _income(hh: pd.DataFrame, data: Mapping[str, gpd.GeoDataFrame], rng: np.rand
     out["cause_refs"] = [[r] for r in refs]
     out["restored"] = [r in back for r in refs]
     out["measure"] = np.where(out["restored"], "asset_repair",
-                              np.where(rng.random(len(rows)) < 0.6, "welfare_post", None))
+                              keep(rng.random(len(rows)) < 0.6, "welfare_post"))
     return out
 
 
@@ -205,7 +205,7 @@ def _assign_states(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     restored = frame["restored"].to_numpy(dtype=bool)
     # about one in five fresh risk points still waits for its measure (待处理)
     waiting = fresh & ~restored & (frame["kind"].to_numpy() != "housing") & (rng.random(n) < 0.2)
-    frame["measure"] = np.where(waiting, None, frame["measure"])
+    frame["measure"] = keep(~waiting, frame["measure"].to_numpy())
     has_measure = frame["measure"].notna().to_numpy()
     state[fresh & has_measure] = "in_progress"
     state[fresh & restored] = "to_verify"
@@ -215,16 +215,16 @@ def _assign_states(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     verifier = checkers[rng.integers(0, len(checkers), n)]
     done = np.isin(state, ["to_verify", "closed"])
     closed = state == "closed"
-    frame["measure_on"] = np.where(frame["measure"].notna(), measure_on, None)
-    frame["done_by"] = np.where(done, frame["helper"], None)
-    frame["done_on"] = np.where(done, done_on, None)
-    frame["done_note"] = np.where(done, "帮扶措施已落实", None)
-    frame["verified_by"] = np.where(closed, [f"{v}（乡镇核查）" for v in verifier], None)
-    frame["verified_on"] = np.where(closed, verified_on, None)
-    frame["verify_method"] = np.where(closed, METHODS[rng.choice(3, n, p=[0.6, 0.25, 0.15])], None)
-    frame["verify_note"] = np.where(closed, "入户核实，问题已解决", None)
+    frame["measure_on"] = keep(frame["measure"].notna().to_numpy(), measure_on)
+    frame["done_by"] = keep(done, frame["helper"])
+    frame["done_on"] = keep(done, done_on)
+    frame["done_note"] = keep(done, "帮扶措施已落实")
+    frame["verified_by"] = keep(closed, [f"{v}（乡镇核查）" for v in verifier])
+    frame["verified_on"] = keep(closed, verified_on)
+    frame["verify_method"] = keep(closed, METHODS[rng.choice(3, n, p=[0.6, 0.25, 0.15])])
+    frame["verify_note"] = keep(closed, "入户核实，问题已解决")
     unfounded = state == "unfounded"
-    frame["state_reason"] = np.where(unfounded, "核实时已有亲属接济，不属于因灾困难", None)
+    frame["state_reason"] = keep(unfounded, "核实时已有亲属接济，不属于因灾困难")
     frame["state_on"] = np.select([closed, state == "to_verify", unfounded, state == "in_progress"],
                                   [verified_on, done_on, measure_on, measure_on], default=found)
     frame["created_by"] = WHO
