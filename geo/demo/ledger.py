@@ -38,6 +38,8 @@ OWN = {
 }
 CAUSED = {"water": ("water_works", "emergency_water"), "education": ("schools", "school_transfer"),
           "medical": ("clinics", "medical_aid")}
+LIFELINE_ORDER = {"plant": 0, "intake": 1, "network": 2}
+SECOND_CAUSE = 0.15  # share of caused problems that wait on two assets (e.g. plant and network)
 METHODS = np.array(["visit", "phone", "papers"], dtype=object)
 COLUMNS = (
     "household_code", "kind", "cause_refs", "cause_note", "measure", "measure_note", "helper",
@@ -83,8 +85,9 @@ def _serving(frame: gpd.GeoDataFrame, layer: str) -> tuple[dict[str, list[str]],
     """village → ``layer:code`` of the damaged assets serving it (lifelines for water), and the
     refs whose service is back."""
     damaged = frame[frame["status"].notna()]
-    if layer == "water_works":
+    if layer == "water_works":  # the plant first, then the intake, then the network
         damaged = damaged[damaged["use"] == "living"]
+        damaged = damaged.iloc[damaged["kind"].map(LIFELINE_ORDER).argsort(kind="stable")]
     serving: dict[str, list[str]] = {}
     restored = set()
     for code, served, status in zip(damaged["code"], damaged["villages_served"], damaged["status"],
@@ -104,7 +107,9 @@ def _caused(hh: pd.DataFrame, data: Mapping[str, gpd.GeoDataFrame], kind: str,
     out = _base(hh, rows, kind, rng)
     layer, measure = CAUSED[kind]
     serving, restored = _serving(data[layer], layer)
-    refs = [serving.get(v, [])[:2] for v in hh["village_code"].to_numpy()[rows]]
+    both = rng.random(len(rows)) < SECOND_CAUSE
+    refs = [serving.get(v, [])[:2 if two else 1]
+            for v, two in zip(hh["village_code"].to_numpy()[rows], both.tolist(), strict=True)]
     out["cause_refs"] = refs
     out["cause_note"] = [None if r else OWN[kind][0] for r in refs]
     out["restored"] = [bool(r) and all(x in restored for x in r) for r in refs]
