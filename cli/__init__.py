@@ -1,6 +1,6 @@
 """The ``tracker`` command line: one module per subcommand group (``cli/db.py``, ``cli/demo.py``,
-``cli/export.py``, ``cli/rank.py``, ``cli/status.py``, ``cli/report.py``, ``cli/user.py``), each
-with ``register(subparsers)``.
+``cli/export.py``, ``cli/rank.py``, ``cli/status.py``, ``cli/report.py``, ``cli/user.py``,
+``cli/ledger.py``), each with ``register(subparsers)``.
 
 Every user error ends in one sentence on stderr and exit code 2, never a traceback.
 """
@@ -16,7 +16,7 @@ from geo.errors import TrackerError
 
 # Modules that contribute subcommands: each has ``register(subparsers)``.
 COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.rank", "cli.status", "cli.report",
-                   "cli.user")
+                   "cli.user", "cli.ledger")
 
 
 def build_parser() -> argparse.ArgumentParser:

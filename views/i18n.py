@@ -431,6 +431,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "lg_stale": {"zh": "他人已先修改，未覆盖任何内容，请重新打开后再改：{message}",
                  "en": "Someone changed it first; nothing was overwritten. Reopen it and try again: {message}"},
     "lg_clearance_title": {"zh": "动态清零：三保障和饮水安全", "en": "Cleared to zero: 三保障 and drinking water"},
+    "lg_popup_problems": {"zh": "未销号问题", "en": "Open problems"},
     "lg_households_open": {"zh": "有三保障/饮水问题的户数", "en": "Households with an open 三保障/water problem"},
     "lg_houses": {"zh": "C/D级危房", "en": "C/D houses"},
     "lg_houses_deadline": {"zh": "C/D级危房改造（{date} 前完成）", "en": "C/D houses (done by {date})"},

@@ -117,6 +117,19 @@ def _conditions(conn: sa.Connection, scope: Scope, query: LedgerQuery, as_of: dt
     return out
 
 
+def open_problems_by_household(conn: sa.Connection, household_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """household id → its open problems as (kind, state) codes, for the map's popups."""
+    p = PROBLEMS_TABLE
+    wanted = sa.bindparam("ids", [int(i) for i in household_ids], type_=sa.dialects.postgresql.ARRAY(sa.Integer))
+    rows = conn.execute(sa.select(p.c.household_id, p.c.kind, p.c.state)
+                        .where(p.c.household_id == sa.any_(wanted), p.c.state.in_(OPEN_PROBLEM_STATES))
+                        .order_by(p.c.household_id, p.c.id)).all()
+    out: dict[int, list[tuple[str, str]]] = {}
+    for row in rows:
+        out.setdefault(int(row.household_id), []).append((row.kind, row.state))
+    return out
+
+
 def asset_labels(conn: sa.Connection, refs: Iterable[str], lang: str = "zh") -> dict[str, str]:
     """``layer:id`` → "水毁水利工程 北舞渡镇水厂（W-001，已完工）" for the refs given."""
     wanted: dict[str, list[int]] = {}

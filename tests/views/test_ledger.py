@@ -24,6 +24,7 @@ from layers.workflow import change_status
 from tests.helpers.samples import TOWNSHIP, insert_samples
 from views import clearance
 from views.ledger import LedgerQuery, actions, export_ledger, household_case, ledger_frame, problem_records
+from views.map import data as map_data
 from views.names import load_names
 
 pytestmark = pytest.mark.postgis
@@ -162,3 +163,12 @@ def test_the_excel_ledger_is_masked_logged_and_formula_safe(db: Session) -> None
 def _xlsx_text(payload: bytes) -> bytes:
     book = openpyxl.load_workbook(io.BytesIO(payload))
     return " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row).encode()
+
+
+def test_the_map_shows_a_households_open_problems(db: Session) -> None:
+    _sample_problem(db)
+    conn = db.connection()
+    shown = map_data.household_map(conn, (), (), load_names(conn), "zh")
+    props = shown["features"][0]["properties"]
+    assert props["q"] == "饮水安全·待处理"
+    assert "41112119800101123X" not in str(shown) and "13800000000" not in str(shown)
