@@ -276,7 +276,8 @@ def _affecting(conn: sa.Connection, row: dict[str, Any], records: list[dict[str,
         gdf = read_layer(conn, layer, villages=[row["village_code"]])
         gdf = gdf[gdf["status"].notna()]
         if layer.name == "pv_stations":
-            gdf = gdf[[row["code"] in list(b or []) for b in gdf["beneficiaries"]]]
+            mine = [row["code"] in list(b or []) for b in gdf["beneficiaries"]]
+            gdf = gdf.loc[pd.Series(mine, index=gdf.index, dtype=bool)]
         refs |= {f"{layer.name}:{int(i)}" for i in gdf["id"]}
     labels = asset_labels(conn, refs, lang)
     rows = sorted((labels.get(ref, ref), t("lg_yes" if ref in causes else "lg_no", lang)) for ref in refs)

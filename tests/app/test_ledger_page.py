@@ -165,3 +165,44 @@ def test_a_department_sees_counts_without_names(page: tuple[AppTest, str]) -> No
     assert "户主" not in frame.columns and "未销号" in frame.columns
     assert int(frame["未销号"].sum()) >= 1
     assert "lg_in_head" not in [w.key for w in at.text_input]  # no intake either
+
+
+def test_open_a_household_by_code_change_its_category_and_register_a_problem(
+        page: tuple[AppTest, str]) -> None:
+    at, url = page
+    sign_in(at, make_account(url, "admin", prefix="monitor"))
+    at.switch_page("pages/ledger_page.py").run()
+    at.text_input(key="lg_open_code").input("H-003").run()  # 一般农户 in 舞泉镇, no problem yet
+    no_errors(at)
+    assert any("该户台账上没有问题" in c.value for c in at.caption)
+    at.selectbox(key="lg_cat").set_value("monitored")
+    at.selectbox(key="lg_cat_kind").set_value("sudden")
+    at.text_input(key="lg_cat_reason").input("家中主要劳动力因灾受伤")
+    at.button(key="FormSubmitter:lg_category_H-003-保存类别变更").click().run()
+    no_errors(at)
+    at.text_input(key="lg_open_code").input("H-003").run()
+    at.selectbox(key="lg_add_kind").set_value("medical")
+    at.text_input(key="lg_add_situation").input("因灾受伤需住院")
+    at.selectbox(key="lg_add_measure").set_value("medical_aid")
+    at.button(key="FormSubmitter:lg_add_H-003-登记问题").click().run()
+    no_errors(at)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    hh = REGISTRY.get("households").table
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(hh).where(hh.c.code == "H-003")).one()
+        problem = conn.execute(sa.select(ledger.PROBLEMS_TABLE).where(
+            ledger.PROBLEMS_TABLE.c.household_id == row.id)).one()
+    engine.dispose()
+    assert (row.category, row.monitor_kind, row.risk_medical) == ("monitored", "sudden", True)
+    assert (problem.kind, problem.state, problem.measure) == ("medical", "in_progress", "medical_aid")
+    # the second click of the two: report the measure done
+    at.text_input(key="lg_open_code").input("H-003").run()
+    at.text_input(key=f"lg_done_note_{problem.id}").input("已办理医疗救助")
+    at.button(key="lg_mark_done").click().run()
+    no_errors(at)
+    assert any(f"问题 #{problem.id} 已保存" in s.value for s in at.success)
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(ledger.PROBLEMS_TABLE.c.state).where(
+            ledger.PROBLEMS_TABLE.c.id == problem.id)).scalar_one()
+    engine.dispose()
+    assert state == "to_verify"
