@@ -33,7 +33,7 @@ from layers.vocabularies import (
     VERIFY_METHOD,
 )
 from pages import common
-from views.ledger import HouseholdCase, LedgerQuery, actions, export_ledger, household_case
+from views.ledger import HouseholdCase, LedgerQuery, actions, export_ledger, household_case, problem_photos
 
 language = common.lang()
 url = common.db_url()
@@ -154,6 +154,17 @@ def problem_actions(case: HouseholdCase) -> None:
         house_form(pid, version, record)
     if "unfounded" in allowed or "back" in allowed:
         other_moves(pid, version, record, allowed)
+    if record["state"] == "closed":
+        show_photos(pid)
+
+
+def show_photos(pid: int) -> None:
+    """The verification photo(s), with their checksum (checked again on reading)."""
+    with get_engine(url).connect() as conn:
+        photos = problem_photos(conn, pid)
+    for photo in photos:
+        key = "lg_photo_ok" if photo["intact"] else "lg_photo_damaged"
+        st.image(photo["data"], width=360, caption=common.tr(key, sha=photo["sha256"][:16]))
 
 
 def _problem_label(case: HouseholdCase, pid: int) -> str:

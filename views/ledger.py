@@ -25,7 +25,7 @@ from layers import REGISTRY
 from layers.audit import ExportEntry, log_export
 from layers.filter import Filter
 from layers.history import history
-from layers.ledger import PROBLEMS_TABLE
+from layers.ledger import PHOTOS, PROBLEMS_TABLE
 from layers.ledger_rules import ledger_rules
 from layers.places import township_codes, village_codes
 from layers.roles import Actor, Scope
@@ -299,6 +299,18 @@ def _history(conn: sa.Connection, household_id: int, problem_ids: list[int], lan
     columns = [what] + [t(k, lang) for k in ("col_when", "col_who", "col_field", "col_old", "col_new",
                                               "col_on", "col_note")]
     return pd.DataFrame(rows, columns=columns)
+
+
+def problem_photos(conn: sa.Connection, problem_id: int) -> list[dict[str, Any]]:
+    """A problem's verification photos (bytes, media type, SHA-256 checked again), oldest first.
+    The caller has the problem from a scoped read (``household_case``)."""
+    rows = conn.execute(sa.select(PHOTOS).where(PHOTOS.c.problem_id == int(problem_id))
+                        .order_by(PHOTOS.c.id)).mappings().all()
+    out = []
+    for row in rows:
+        data = bytes(row["data"])
+        out.append({**dict(row), "data": data, "intact": hashlib.sha256(data).hexdigest() == row["sha256"]})
+    return out
 
 
 def actions(record: dict[str, Any], actor: Actor) -> list[str]:

@@ -23,7 +23,15 @@ from layers.roles import Actor, Scope
 from layers.workflow import change_status
 from tests.helpers.samples import TOWNSHIP, insert_samples
 from views import clearance
-from views.ledger import LedgerQuery, actions, export_ledger, household_case, ledger_frame, problem_records
+from views.ledger import (
+    LedgerQuery,
+    actions,
+    export_ledger,
+    household_case,
+    ledger_frame,
+    problem_photos,
+    problem_records,
+)
 from views.map import data as map_data
 from views.names import load_names
 
@@ -172,3 +180,20 @@ def test_the_map_shows_a_households_open_problems(db: Session) -> None:
     props = shown["features"][0]["properties"]
     assert props["q"] == "饮水安全·待处理"
     assert "41112119800101123X" not in str(shown) and "13800000000" not in str(shown)
+
+
+def test_a_verification_photo_is_read_back_with_its_checksum(db: Session) -> None:
+    from PIL import Image
+
+    pid = _sample_problem(db)
+    town = Actor("北舞渡镇", Scope("township", township=TOWNSHIP))
+    version = ledger.mark_done(db, town, pid, ledger.set_measure(db, town, pid, 1, "临时应急供水"))
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 4), (0, 90, 200)).save(buffer, format="JPEG")
+    ledger.verify(db, ADMIN, pid, version, "入户核实", photo=buffer.getvalue())
+    photos = problem_photos(db.connection(), pid)
+    assert len(photos) == 1 and photos[0]["intact"] and photos[0]["data"] == buffer.getvalue()
+    assert (photos[0]["media_type"], photos[0]["width"], photos[0]["height"]) == ("image/jpeg", 6, 4)
+    db.connection().execute(sa.update(ledger.PHOTOS).values(data=b"\xff\xd8 tampered"[:10],
+                                                             size_bytes=10))
+    assert problem_photos(db.connection(), pid)[0]["intact"] is False
