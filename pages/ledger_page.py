@@ -63,6 +63,9 @@ def act(change: Callable[[Any], object], done: str) -> None:
         return
     common.clear_caches()
     st.session_state["lg_flash"] = done
+    # the rows move after a change (a closed problem leaves the default list): start the table
+    # afresh, without a selection that would now point at another row, and keep this household open
+    st.session_state["lg_round"] = int(st.session_state.get("lg_round", 0)) + 1
     st.rerun()
 
 
@@ -100,15 +103,21 @@ def ledger_table() -> str | None:
     cols[0].metric(common.tr("lg_shown"), len(rows))
     cols[1].metric(common.tr("lg_to_verify"), sum(r["state"] == "to_verify" for r in rows))
     cols[2].metric(common.tr("lg_overdue"), int((frame[common.tr("col_days_overdue")] > 0).sum()))
-    table = st.dataframe(frame, hide_index=True, width="stretch", height=380, key="lg_table",
+    changes_made = int(st.session_state.get("lg_round", 0))
+    table = st.dataframe(frame, hide_index=True, width="stretch", height=380,
+                         key="lg_table" if not changes_made else f"lg_table_{changes_made}",
                          on_select="rerun", selection_mode="single-row")
     picked = list(table.selection.rows) if table is not None and table.selection else []
     if picked and picked[0] < len(rows):
         row = rows[picked[0]]
         st.session_state["lg_problem"] = row["id"]
-        return str(row["household"])
+        st.session_state["lg_focus"] = str(row["household"])
     typed = st.text_input(common.tr("lg_open_code"), key="lg_open_code").strip()
-    return typed or None
+    if typed and typed != st.session_state.get("lg_typed") and not picked:  # a code just typed
+        st.session_state["lg_focus"] = typed
+    st.session_state["lg_typed"] = typed
+    focus = st.session_state.get("lg_focus")
+    return str(focus) if focus else None
 
 
 def household_panel(case: HouseholdCase) -> None:

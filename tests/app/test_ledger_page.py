@@ -111,6 +111,9 @@ def test_verify_a_problem_the_repair_loop_left_to_verify(page: tuple[AppTest, st
     no_errors(at)
     assert problem_state(url, "water") == ("closed", admin.name)
     assert any("已核实销号" in s.value for s in at.success)
+    # the closed problem left the default list; the same household stays open, not another row's
+    facts = dict(at.dataframe[1].value.itertuples(index=False, name=None))
+    assert facts["编码"] == "H-001"
     at.switch_page("pages/progress_page.py").run()
     no_errors(at)
     assert metric(at, "未销号") == open_before - 1
