@@ -8,6 +8,7 @@ rules (the signed-in account, its scope, optimistic locking), one transaction pe
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -212,8 +213,10 @@ def verify_form(pid: int, version: int) -> None:
                            horizontal=True, format_func=lambda c: VERIFY_METHOD.label(c, language))
     note = cols[1].text_input(common.tr("lg_col_verify_note"), key=f"lg_verify_note_{pid}")
     on = cols[2].date_input(common.tr("lg_verified_on"), value=today, max_value=today, key=f"lg_verify_on_{pid}")
+    # the browser refuses a larger file at once; the server's check (layers.ledger) still decides
     photo = st.file_uploader(common.tr("lg_photo", mb=rules.photo_max_bytes / 1e6), key=f"lg_photo_{pid}",
-                             type=["jpg", "jpeg", "png", "webp"])
+                             type=["jpg", "jpeg", "png", "webp"],
+                             max_upload_size=max(1, math.ceil(rules.photo_max_bytes / 1_048_576)))
     if st.button(common.tr("lg_verify"), key="lg_verify", type="primary"):
         data = photo.getvalue() if photo is not None else None
         act(lambda conn: changes.verify(conn, actor, pid, version, method, note=note or None, on=on,
