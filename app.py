@@ -54,6 +54,8 @@ def _pages(language: str, admin: bool) -> list[st.Page]:
                 url_path="progress"),
         st.Page("pages/households_page.py", title=t("page_households", language), icon=":material/home:",
                 url_path="households"),
+        st.Page("pages/ledger_page.py", title=t("page_ledger", language), icon=":material/checklist:",
+                url_path="ledger"),
         st.Page("pages/export_page.py", title=t("page_export", language), icon=":material/download:",
                 url_path="export"),
         st.Page("pages/import_page.py", title=t("page_import", language), icon=":material/upload:",

@@ -1,6 +1,6 @@
 """The ``tracker`` command line: one module per subcommand group (``cli/db.py``, ``cli/demo.py``,
-``cli/export.py``, ``cli/rank.py``, ``cli/status.py``, ``cli/report.py``, ``cli/user.py``), each
-with ``register(subparsers)``.
+``cli/export.py``, ``cli/rank.py``, ``cli/status.py``, ``cli/report.py``, ``cli/user.py``,
+``cli/ledger.py``), each with ``register(subparsers)``.
 
 Every failure ends in one sentence on stderr and an exit code, never a traceback: the tracker's
 own errors carry theirs, and ``geo.faults.explain`` turns everything else (full disk, permissions,
@@ -23,8 +23,8 @@ from geo.errors import UnexpectedError
 from geo.faults import explain
 
 # Modules that contribute subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.importer", "cli.rank", "cli.status",
-                   "cli.report", "cli.user")
+COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.importer", "cli.ledger", "cli.rank",
+                   "cli.status", "cli.report", "cli.user")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ import time
 from sqlalchemy import exc as sa_exc
 
 from geo.db.engine import database_url, get_engine, unreachable
-from geo.demo import DEFAULT_SEED, generate, load
+from geo.demo import DEFAULT_SEED, demo_ledger, generate, load, load_ledger
 from geo.demo.common import USER
 from geo.demo.load import row_counts
 from geo.errors import DataExistsError, ValidationError
@@ -54,10 +54,12 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     print(f"Generating the demo (scale {args.scale}, seed {args.seed}) …", file=sys.stderr)
     data = generate(args.scale, args.seed)
+    problems = demo_ledger(data, args.seed)
     with engine.begin() as conn:
-        written = load(conn, data, replace=args.replace)
+        written = load(conn, data, replace=args.replace)  # --replace empties the ledger too (cascade)
         if args.replace:  # the replaced records' ids are reused: their history is no longer theirs
-            forget(conn, list(written))
+            forget(conn, [*written, "problems"])
+        written["problems"] = load_ledger(conn, problems)
         # the demo's finished repairs start the record, so progress over time has a past
         record_loaded_finishes(conn, [la.name for la in REGISTRY.repairable()], USER)
     seconds = time.perf_counter() - start

@@ -74,11 +74,12 @@ REGISTRY = Registry([
 ])
 
 # Tables that are no map layer (accounts, history, audit logs, the county office's 重点/一般
-# decisions): imported after REGISTRY (they use the filter or check assets against the registry)
-# so that ``metadata`` (migrations, the drift test) holds them.
-from layers import accounts, audit, history, overrides  # noqa: E402
+# decisions, the problem ledger): imported after REGISTRY (they use the filter and the store, or
+# check assets against the registry) so that ``metadata`` (migrations, the drift test) holds them
+# — and so the ledger is always listening to status changes (layers.store).
+from layers import accounts, audit, history, ledger, overrides  # noqa: E402
 
 metadata = Base.metadata
 
-__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "metadata",
-           "overrides"]
+__all__ = ["REGISTRY", "Base", "Layer", "Registry", "accounts", "audit", "history", "ledger",
+           "metadata", "overrides"]

@@ -29,6 +29,7 @@ class Household(Base):
         ),
         CheckConstraint("members >= 1", name="members"),
         CheckConstraint("id_number IS NULL OR id_number ~ '^[0-9]{17}[0-9X]$'", name="id_number"),
+        CheckConstraint("version >= 1", name="version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -52,9 +53,12 @@ class Household(Base):
     village_code: Mapped[str] = mapped_column(
         Text, ForeignKey("villages.code"), nullable=False, index=True
     )
+    # households are changed like assets (layers.store): optimistic locking, who changed it last
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    updated_by: Mapped[str | None] = mapped_column(Text)
     geom = geometry_column("POINT")
 
 

@@ -7,8 +7,9 @@ Filters take stored codes or labels; results are GeoDataFrames in EPSG:4490 whos
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -30,6 +31,35 @@ from layers.places import township_codes, village_codes
 from layers.vocabularies import FINISHED_STATUSES, IMPASSABLE_STATUSES, STATUS
 
 BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A table that is no map layer but is changed like one (the problem ledger): optimistic
+    locking on its ``version`` column, ``updated_by``/``updated_at`` stamps and history rows.
+    ``describe(row)`` gives (what, its state now) of a row for the refusal of a stale change."""
+
+    name: str
+    table: Any
+    describe: Callable[[Any], tuple[str, str | None]]
+
+
+Lockable = Layer | Tracked
+
+
+class StatusListener(Protocol):
+    """Told of every changed repair status, inside the transaction of the change (after its
+    history row): ``(conn, layer, feature_id, old, new, user, on)``."""
+
+    def __call__(self, conn: sa.Connection, layer: str, feature_id: int, old: str | None,
+                 new: str | None, user: str, on: dt.date | None) -> None: ...
+
+
+# Whoever must act when an asset's status changes — the problem ledger moves the problems an asset
+# caused to 待核实 when its service is back. ``layers.ledger`` registers itself when the layers
+# package is imported (always, before any store call), so every path — the app, the CLI, a bulk
+# change, a direct store call — runs it, in the same transaction as the change.
+STATUS_LISTENERS: list[StatusListener] = []
 
 
 def _layer(layer: Layer | str) -> Layer:
@@ -148,6 +178,29 @@ def _village_condition(spec: Layer, codes: list[str]) -> Any:
     return None
 
 
+def find_asset(bind: Bind, ref: str) -> tuple[str, int]:
+    """(layer, id) of ``LAYER:ID`` (e.g. ``roads:12``) or of an asset code (e.g. ``X012-001``)."""
+    text = ref.strip()
+    if ":" in text:
+        layer, _, number = text.partition(":")
+        spec = REGISTRY.get(layer)
+        if not number.strip().isdigit():
+            raise ValidationError(f"{ref!r}: write LAYER:ID with a whole number, e.g. roads:12.")
+        return spec.name, int(number)
+    conn = connection(bind)
+    found = []
+    for spec in REGISTRY:
+        if "code" in spec.table.c and spec.name != "households":
+            ids = conn.execute(sa.select(spec.table.c.id).where(spec.table.c.code == text)).scalars()
+            found += [(spec.name, int(i)) for i in ids]
+    if not found:
+        raise NotFoundError(f"no asset has the code {text!r}; check it, or write LAYER:ID.")
+    if len(found) > 1:
+        options = ", ".join(f"{name}:{i}" for name, i in found)
+        raise ValidationError(f"the code {text!r} is used in several layers; write one of {options}.")
+    return found[0]
+
+
 def set_status(
     bind: Bind,
     layer: Layer | str,
@@ -198,27 +251,30 @@ def set_fields(bind: Bind, layer: Layer | str, feature_id: int, values: dict[str
                          tracked=tuple(values), note=note, effective_on=effective_on)
 
 
-def lock_row(bind: Bind, layer: Layer | str, feature_id: int) -> sa.Row[Any]:
+def lock_row(bind: Bind, layer: Lockable | str, feature_id: int) -> sa.Row[Any]:
     """The feature's current row, locked until the transaction ends (NotFoundError if gone)."""
-    spec = _layer(layer)
+    spec = layer if isinstance(layer, Tracked) else _layer(layer)
     row = connection(bind).execute(
         sa.select(spec.table).where(spec.table.c.id == feature_id).with_for_update()
     ).first()
     if row is None:
-        raise NotFoundError(f"{spec.zh} #{feature_id} does not exist; reload the page.")
+        what = spec.zh if isinstance(spec, Layer) else spec.name
+        raise NotFoundError(f"{what} #{feature_id} does not exist; reload the page.")
     return row
 
 
-def update_locked(bind: Bind, spec: Layer, feature_id: int, expected_version: int, user: str,
+def update_locked(bind: Bind, spec: Lockable, feature_id: int, expected_version: int, user: str,
                   values: dict[str, Any], *, tracked: tuple[str, ...], note: str | None,
                   effective_on: dt.date | None) -> int:
     """UPDATE one row if its version is still ``expected_version``; bump the version, stamp who
-    and when, and write a history row for each ``tracked`` column whose value changes."""
+    and when, and write a history row for each ``tracked`` column whose value changes.
+
+    A changed repair status is told to the ``STATUS_LISTENERS`` before the change commits."""
     conn = connection(bind)
     table = spec.table
     before = lock_row(conn, spec, feature_id)
     if before.version != expected_version:
-        raise _stale(spec, before, expected_version)
+        raise stale_error(spec, before, expected_version)
     statement = (
         sa.update(table)
         .where(table.c.id == feature_id, table.c.version == expected_version)
@@ -234,6 +290,10 @@ def update_locked(bind: Bind, spec: Layer, feature_id: int, expected_version: in
         if old != new:
             record_change(conn, spec.name, feature_id, column, old, new, user, note=note,
                           effective_on=effective_on)
+    if isinstance(spec, Layer) and spec.repairable and "status" in tracked \
+            and before.status != after.status:
+        for listener in STATUS_LISTENERS:
+            listener(conn, spec.name, feature_id, before.status, after.status, user, effective_on)
     if isinstance(bind, Session):
         bind.commit()  # a Connection's caller owns its transaction
     return int(after.version)
@@ -246,9 +306,22 @@ def _passable_after(table: sa.Table, code: str) -> Any:
     return "open"
 
 
-def _stale(spec: Layer, row: sa.Row[Any], expected: int) -> StaleEditError:
+def describe_row(spec: Lockable, row: Any) -> tuple[str, str | None]:
+    """(what, its state now) of a row as a refusal names it: an asset and its status, a household
+    by its code, a problem as its table describes it."""
+    if isinstance(spec, Tracked):
+        return spec.describe(row)
+    if spec.repairable:
+        return str(row.name), STATUS.label(row.status)
+    return f"{spec.zh} {getattr(row, 'code', row.id)}", None
+
+
+def stale_error(spec: Lockable, row: Any, expected: int) -> StaleEditError:
+    """The refusal of a change made against an old version: who changed it, nothing overwritten."""
+    what, state = describe_row(spec, row)
+    now = f"now {state}, " if state else ""
     return StaleEditError(
-        f"{row.name} was changed by {row.updated_by or 'someone else'} "
-        f"(now {STATUS.label(row.status)}, version {row.version}, you had version {expected}); "
+        f"{what} was changed by {row.updated_by or 'someone else'} "
+        f"({now}version {row.version}, you had version {expected}); "
         "nothing was overwritten — reload it and make your change again."
     )

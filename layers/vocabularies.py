@@ -151,3 +151,44 @@ DEPTH_CLASS = Vocabulary("flood depth class", [
     T("d1_2", "1–2 m", "1–2 m"),
     T("gt2", ">2 m", ">2 m"),
 ])
+
+# --- the problem ledger (问题台账) ----------------------------------------------------------
+# One problem per household risk point: the six 两不愁三保障 + 饮水 items, and 收入 (income loss,
+# e.g. a damaged PV station or a lost job), which has no risk flag of its own.
+PROBLEM_KIND = Vocabulary("problem kind", [
+    T("food", "不愁吃", "Food"),
+    T("clothing", "不愁穿", "Clothing"),
+    T("education", "义务教育", "Compulsory education"),
+    T("medical", "基本医疗", "Basic medical care"),
+    T("housing", "住房安全", "Safe housing"),
+    T("water", "饮水安全", "Safe drinking water"),
+    T("income", "收入", "Income"),
+])
+# The household risk flag each kind keeps up to date (an open problem ⇔ a raised flag).
+KIND_FLAG: dict[str, str] = {
+    "food": "risk_food", "clothing": "risk_clothing", "education": "risk_education",
+    "medical": "risk_medical", "housing": "risk_housing", "water": "risk_water",
+}
+# 三保障 (education, medical care, housing) and drinking water: the kinds cleared to zero (动态清零).
+CLEARANCE_KINDS = ("education", "medical", "housing", "water")
+
+# 待处理 → 处理中 → 待核实 → 已销号, or 不属实; the moves are data/ledger.toml's.
+PROBLEM_STATE = Vocabulary("problem state", [
+    T("open", "待处理", "Open"),
+    T("in_progress", "处理中", "In progress"),
+    T("to_verify", "待核实", "To verify"),
+    T("closed", "已销号", "Closed (verified)"),
+    T("unfounded", "不属实", "Unfounded"),
+])
+OPEN_PROBLEM_STATES = ("open", "in_progress", "to_verify")  # the household is still at risk
+
+VERIFY_METHOD = Vocabulary("verification method", [
+    T("visit", "入户核实", "Home visit"),
+    T("phone", "电话", "Phone call"),
+    T("papers", "材料", "Documents"),
+])
+
+RENOVATION = Vocabulary("renovation kind", [
+    T("repair", "修缮", "Repair"),
+    T("rebuild", "重建", "Rebuild"),
+])

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 
 from geo import chinatime
 from geo.db.engine import Bind, connection
-from geo.errors import AccessDeniedError, ConfigError, StaleEditError, TrackerError, ValidationError, WorkflowError
+from geo.errors import AccessDeniedError, ConfigError, TrackerError, ValidationError, WorkflowError
 from layers import REGISTRY
 from layers.base import Layer
 from layers.history import last_change
 from layers.roles import ROLE, Actor
-from layers.store import lock_row, set_fields, set_status
+from layers.store import lock_row, set_fields, set_status, stale_error
 from layers.vocabularies import FILING, STATUS
 
 WORKFLOW_PATH = Path(__file__).resolve().parents[1] / "data" / "status_workflow.toml"
@@ -91,9 +91,9 @@ def load_workflow(path: str | Path | None = None) -> Workflow:
 def parse_workflow(data: dict[str, Any], source: str = "status_workflow.toml") -> Workflow:
     try:
         settings = data["settings"]
-        kinds = {name: _kind(name, spec, STATUS.codes, source)
+        kinds = {name: parse_kind(name, spec, STATUS.codes, source)
                  for name, spec in data["kinds"].items()}
-        filing = _kind("filing", data["filing"], FILING.codes, source)
+        filing = parse_kind("filing", data["filing"], FILING.codes, source)
         accept = tuple(ROLE.code(r) for r in settings["accept_roles"])
         workflow = Workflow(kinds, filing, accept, int(settings["backward_note_min"]),
                             int(data["filing"]["due_days"]), source)
@@ -106,7 +106,8 @@ def parse_workflow(data: dict[str, Any], source: str = "status_workflow.toml") -
     return workflow
 
 
-def _kind(name: str, spec: dict[str, Any], order: list[str], source: str) -> Kind:
+def parse_kind(name: str, spec: dict[str, Any], order: list[str], source: str) -> Kind:
+    """One kind's transitions over the stages ``order`` (the problem ledger's states reuse it)."""
     transitions = []
     for item in spec["transitions"]:
         t = Transition(str(item["from"]), str(item["to"]), str(item["why"]))
@@ -114,7 +115,7 @@ def _kind(name: str, spec: dict[str, Any], order: list[str], source: str) -> Kin
             if stage != NONE and stage not in order:
                 raise ConfigError(f"{source}: kind {name}: unknown stage {stage!r}; valid: {', '.join(order)}.")
         transitions.append(t)
-    layers = tuple(REGISTRY.get(la).name for la in spec["layers"])
+    layers = tuple(REGISTRY.get(la).name for la in spec.get("layers", ()))
     return Kind(name, str(spec.get("label", name)), layers, tuple(transitions), tuple(order))
 
 
@@ -125,7 +126,7 @@ def workflow() -> Workflow:
 
 # --- checks -----------------------------------------------------------------------------------
 def check_transition(kind: Kind, source: str | None, target: str, note: str | None,
-                     rules: Workflow, labels: Any = STATUS) -> Transition | None:
+                     note_min: int, labels: Any = STATUS) -> Transition | None:
     """The transition taken, None for an allowed backwards move; else a WorkflowError sentence."""
     if source == target:
         raise WorkflowError(f"the status is {labels.label(target)} already; nothing to change.")
@@ -133,10 +134,10 @@ def check_transition(kind: Kind, source: str | None, target: str, note: str | No
     if found is not None:
         return found
     if kind.is_backward(source, target):
-        if len((note or "").strip()) < rules.backward_note_min:
+        if len((note or "").strip()) < note_min:
             raise WorkflowError(
                 f"moving back from {labels.label(source)} to {labels.label(target)} needs a reason; "
-                f"write it in the note (at least {rules.backward_note_min} characters)."
+                f"write it in the note (at least {note_min} characters)."
             )
         return None
     nexts = "、".join(labels.label(t.target) for t in kind.forward(source)) or "none"
@@ -156,11 +157,7 @@ def _check_edit(actor: Actor, spec: Layer, row: Any) -> None:
 
 def _check_version(spec: Layer, row: Any, expected: int) -> None:
     if row.version != expected:
-        raise StaleEditError(
-            f"{row.name} was changed by {row.updated_by or 'someone else'} "
-            f"(now {STATUS.label(row.status)}, version {row.version}, you had version {expected}); "
-            "nothing was overwritten — reload it and make your change again."
-        )
+        raise stale_error(spec, row, expected)
 
 
 def _check_accept(bind: Bind, actor: Actor, spec: Layer, row: Any, rules: Workflow) -> None:
@@ -201,7 +198,7 @@ def change_status(bind: Bind, actor: Actor, layer: str, feature_id: int, new: st
     row = lock_row(conn, spec, feature_id)
     _check_version(spec, row, expected_version)
     _check_edit(actor, spec, row)
-    check_transition(rules.kind_of(spec.name), row.status, code, note, rules)
+    check_transition(rules.kind_of(spec.name), row.status, code, note, rules.backward_note_min)
     if code == "accepted":
         _check_accept(conn, actor, spec, row, rules)
     return set_status(bind, spec, feature_id, code, expected_version, actor.username,
@@ -219,7 +216,7 @@ def change_filing(bind: Bind, actor: Actor, feature_id: int, new: str, expected_
     row = lock_row(conn, spec, feature_id)
     _check_version(spec, row, expected_version)
     _check_edit(actor, spec, row)
-    check_transition(rules.filing, row.filing, code, note, rules, FILING)
+    check_transition(rules.filing, row.filing, code, note, rules.backward_note_min, FILING)
     values: dict[str, Any] = {"filing": code}
     if code == "filed":
         if filed_on is None or not (document or "").strip():

@@ -29,10 +29,13 @@ from layers.roles import Actor, Scope
 from layers.vocabularies import FILING, STATUS
 from layers.workflow import EDITABLE_FIELDS, change_filing, change_status, edit_fields
 from views import auth
+from views import ledger as views_ledger
+from views.clearance import clearance_data
 from views.detail import feature_record, record_facts
 from views.edits import status_choices, timeline_frame
 from views.household_list import household_counts, household_frame
 from views.i18n import DEFAULT_LANG, t
+from views.ledger import LedgerQuery, ledger_frame, problem_records
 from views.map import data as map_data
 from views.map.geojson import parse_fid
 from views.map.viewport import view_tolerance
@@ -221,10 +224,12 @@ def dispatch(url: str, scope: tuple[str, ...], as_of: dt.date, language: str) ->
 
 
 def clear_caches() -> None:
-    """After an edit every cached view of the data is stale (for every user). The tracker's
-    own action: a browser's "clear cache" message empties Streamlit's caches only."""
+    """After an edit every cached view of the data is stale (for every user): a status change
+    moves problems (the repair loop), a ledger change moves the households' flags and the map.
+    The tracker's own action: a browser's "clear cache" message empties Streamlit's caches only."""
     SHARED.clear()
-    for loader in (selection, viewport_selection, progress, households, dispatch):
+    for loader in (selection, viewport_selection, progress, households, dispatch,
+                   household_map, ledger, ledger_counts, clearance):
         loader.clear()
 
 
@@ -591,3 +596,31 @@ def _plain_tip(tip: str) -> str:
     import html
 
     return html.unescape(tip)
+
+
+# --- problem ledger (问题台账, issue 13) -------------------------------------------------------
+@st.cache_data(ttl=TTL, show_spinner=False)
+def ledger(url: str, scope: tuple[str, ...], query_key: tuple[Any, ...], language: str,
+           as_of: dt.date) -> dict[str, Any]:
+    """The filtered ledger of the scope: the table, and which problem and household each row is."""
+    with get_engine(url).connect() as conn:
+        records = problem_records(conn, Scope.from_key(scope), LedgerQuery.from_key(query_key), as_of)
+        frame = ledger_frame(conn, records, load_names(conn), language, as_of)
+    rows = [{"id": r["id"], "household": r["household_code"], "state": r["state"]} for r in records]
+    return {"frame": frame, "rows": rows}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def ledger_counts(url: str, scope: tuple[str, ...], query_key: tuple[Any, ...], language: str,
+                  as_of: dt.date) -> pd.DataFrame:
+    """The ledger as counts per township and kind (a scope that sees no names)."""
+    with get_engine(url).connect() as conn:
+        return views_ledger.ledger_counts(conn, Scope.from_key(scope), LedgerQuery.from_key(query_key), language, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def clearance(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...], language: str,
+              as_of: dt.date) -> dict[str, Any]:
+    """动态清零 on the progress page (views.clearance)."""
+    with get_engine(url).connect() as conn:
+        return clearance_data(conn, Scope.from_key(scope), Filter.from_key(filter_key), as_of, language)

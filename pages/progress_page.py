@@ -13,7 +13,7 @@ from layers.vocabularies import STATUS
 from pages import common
 from views.dispatch import dispatch_report, timeline
 from views.map.geojson import STATUS_COLORS
-from views.progress import HOUSE_DEADLINE
+from views.progress import house_deadline
 
 language = common.lang()
 url = common.db_url()
@@ -44,7 +44,7 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"**{common.tr('deadline_houses')}**")
     st.write(common.tr("open_houses", n=len(houses)))
-    if as_of > HOUSE_DEADLINE and len(houses):
+    if as_of > house_deadline() and len(houses):
         st.error(common.tr("overdue_n", n=len(houses)))
     st.dataframe(houses, hide_index=True, width="stretch")
 with right:
@@ -54,6 +54,25 @@ with right:
     else:
         st.success(common.tr("nothing_overdue"))
     st.dataframe(infra, hide_index=True, width="stretch")
+
+# --- 动态清零: 三保障 and drinking water cleared to zero (the problem ledger) ----------------------
+st.markdown(f"#### {common.tr('lg_clearance_title')}")
+cleared = common.clearance(url, scope, filters.key(), language, as_of)
+numbers = cleared["figures"]
+cells = st.columns(5)
+cells[0].metric(common.tr("lg_households_open"), numbers.households_open)
+cells[1].metric(common.tr("lg_open"), numbers.open)
+cells[2].metric(common.tr("lg_to_verify"), numbers.to_verify)
+cells[3].metric(common.tr("lg_overdue"), numbers.overdue)
+cells[4].metric(common.tr("lg_houses_figure"), numbers.houses_open)
+st.dataframe(cleared["by_township"], hide_index=True, width="stretch")
+st.markdown(f"**{common.tr('lg_houses_deadline', date=cleared['deadline'].isoformat())}**")
+st.dataframe(cleared["houses"], hide_index=True, width="stretch")
+st.markdown(f"**{common.tr('lg_over_time')}**")
+if cleared["timeline"].empty:
+    st.caption(common.tr("lg_over_time_none"))
+else:
+    st.line_chart(cleared["timeline"])
 
 # --- 定期调度: progress over time, from the record of changes ---------------------------------
 st.markdown(f"#### {common.tr('over_time')}")

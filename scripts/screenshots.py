@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import shapely
+import sqlalchemy as sa
 from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.engine import Engine
 
-from geo.demo import generate, load
+from geo.demo import DEFAULT_SEED, demo_ledger, generate, load, load_ledger
 from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
 from geo.testing.databases import temporary_database
 from layers.accounts import bootstrap_admin
@@ -39,8 +40,10 @@ SHAPES_JS = "Object.values(window.map._layers).filter(l => l instanceof L.Path).
 def demo_database() -> Iterator[Engine]:
     """A throwaway database holding the demo county (dropped on exit)."""
     with temporary_database() as engine:
+        data = generate(scale=1)
         with engine.begin() as conn:
-            load(conn, generate(scale=1), progress=False)
+            load(conn, data, progress=False)
+            load_ledger(conn, demo_ledger(data, DEFAULT_SEED))
         yield engine
 
 
@@ -156,6 +159,27 @@ def shot_export(visit: Visit) -> None:
     shoot(visit, "export.png", folder=OUT)
 
 
+def ledger_household(engine: Engine) -> str:
+    """A household with a problem waiting for verification and another under way: a full case."""
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("""
+            SELECT h.code FROM households h JOIN problems p ON p.household_id = h.id
+            GROUP BY h.code HAVING bool_or(p.state = 'to_verify') AND count(*) >= 2
+            ORDER BY h.code LIMIT 1""")).scalar_one())
+
+
+def shot_ledger(visit: Visit, code: str) -> None:
+    """The ledger with one household opened (its problems and the verification form)."""
+    visit.page.set_viewport_size({"width": 1500, "height": 1700})
+    visit.open("/ledger")
+    visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=WAIT_MS)
+    field = visit.page.get_by_label("打开农户（户编码）")
+    field.fill(code)
+    field.press("Enter")
+    visit.page.get_by_role("button", name="核实销号").wait_for(timeout=WAIT_MS)
+    shoot(visit, "ledger.png", folder=OUT)
+
+
 def admin_credentials(engine: Engine) -> tuple[str, str]:
     """The demo database's first administrator, made as `make run` makes it (random password)."""
     with engine.begin() as conn:
@@ -165,9 +189,10 @@ def admin_credentials(engine: Engine) -> tuple[str, str]:
 
 
 def capture(browser: Browser, base: str, engine: Engine) -> None:
-    bounds, targets = county_bounds(engine), road_targets(engine)
+    bounds, targets, household = county_bounds(engine), road_targets(engine), ledger_household(engine)
     steps: list[Callable[[Visit], None]] = [
-        lambda v: shot_map(v, bounds), lambda v: shot_detail(v, targets), shot_tables, shot_export]
+        lambda v: shot_map(v, bounds), lambda v: shot_detail(v, targets), shot_tables, shot_export,
+        lambda v: shot_ledger(v, household)]
     credentials = admin_credentials(engine)
     for step in steps:
         visit = Visit(browser, base, credentials)

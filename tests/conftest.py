@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.demo import generate, load
+from geo.demo import DEFAULT_SEED, demo_ledger, generate, load, load_ledger
 from geo.testing import databases
 
 
@@ -73,11 +73,13 @@ def fresh_database(pg_admin_url: str) -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def demo_url(pg_admin_url: str) -> Iterator[str]:
-    """A database holding the demo county (loaded once per test session)."""
+    """A database holding the demo county and its problem ledger (loaded once per test session)."""
     url = databases.create_database(pg_admin_url)
     engine = sa.create_engine(url)
+    data = generate(1)
     with engine.begin() as conn:
-        load(conn, generate(1), progress=False)
+        load(conn, data, progress=False)
+        load_ledger(conn, demo_ledger(data, DEFAULT_SEED))
     engine.dispose()
     yield url
     databases.drop_database(pg_admin_url, url)

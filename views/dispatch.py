@@ -30,7 +30,7 @@ from layers.workflow import workflow
 from views.i18n import t
 from views.map.geojson import STATUS_COLORS
 from views.names import Names, load_names
-from views.progress import HOUSE_DEADLINE, INFRA_DEADLINE, overdue_infra, repair_rows
+from views.progress import INFRA_DEADLINE, house_deadline, overdue_infra, repair_rows
 
 RECENT_DAYS = 7  # "this period" of a dispatch: the week up to the report's date
 
@@ -195,7 +195,7 @@ def dispatch_report(bind: sa.Connection, scope: Scope, as_of: dt.date, lang: str
         (t("r_overdue", lang), str(len(data["overdue"]))),
         (t("r_filing_overdue", lang), str(len(data["filing_overdue"]))),
         (t("r_days_left", lang), str(max((INFRA_DEADLINE - as_of).days, 0))),
-        (t("r_houses_deadline", lang), HOUSE_DEADLINE.isoformat()),
+        (t("r_houses_deadline", lang), house_deadline().isoformat()),
     ]
     scope_text = scope.describe(lang) if scope.township is None else \
         f"{scope.describe(lang)} {data['names'].township(scope.township)}"

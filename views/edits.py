@@ -13,16 +13,51 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import chinatime
-from geo.db.engine import Bind, connection
-from geo.errors import NotFoundError, TrackerError, ValidationError
+from geo.db.engine import Bind
+from geo.errors import TrackerError
+from geo.vocab import Vocabulary
 from layers import REGISTRY
 from layers.history import Change, history
+from layers.ledger_rules import ledger_rules
 from layers.roles import Actor
-from layers.vocabularies import FILING, STATUS
+from layers.store import find_asset as find_asset  # the CLI finds assets through views
+from layers.vocabularies import (
+    CATEGORY,
+    FILING,
+    MONITOR_KIND,
+    PROBLEM_KIND,
+    PROBLEM_STATE,
+    RENOVATION,
+    STATUS,
+    VERIFY_METHOD,
+)
 from layers.workflow import BulkItem, BulkResult, bulk_change_status, workflow
 from views.i18n import t
 
 VALUE_LABELS = {"status": STATUS, "filing": FILING}
+# Tables that are no layer keep their own labels: the problem ledger and the households' category.
+TABLE_VALUE_LABELS: dict[str, dict[str, Vocabulary]] = {
+    "problems": {"state": PROBLEM_STATE, "kind": PROBLEM_KIND, "verify_method": VERIFY_METHOD,
+                 "renovation": RENOVATION},
+    "households": {"category": CATEGORY, "monitor_kind": MONITOR_KIND},
+}
+PROBLEM_FIELD_KEYS = {
+    "state": "lg_col_state", "measure": "lg_col_measure", "measure_note": "lg_col_measure_note",
+    "helper": "col_helper", "helper_unit": "lg_col_unit", "due_on": "col_deadline",
+    "causes": "lg_col_cause", "cause_note": "lg_col_cause", "done_by": "lg_col_done_by",
+    "done_note": "lg_col_done_note", "verified_by": "lg_col_verified_by",
+    "verify_method": "lg_col_method", "verify_note": "lg_col_verify_note",
+    "state_reason": "lg_col_reason", "photo": "lg_col_photo", "restored": "lg_col_restored",
+    "appraisal_grade": "lg_col_grade", "appraised_on": "lg_col_appraised", "in_plan": "lg_col_in_plan",
+    "renovation": "lg_col_renovation", "works_started_on": "lg_col_works_started",
+    "works_finished_on": "lg_col_works_finished", "subsidy_yuan": "lg_col_subsidy",
+}
+
+
+def _value_labels(table: str, column: str) -> Vocabulary | None:
+    if table == "problems" and column == "measure":
+        return ledger_rules().measures
+    return TABLE_VALUE_LABELS.get(table, {}).get(column) or VALUE_LABELS.get(column)
 
 
 def status_choices(layer: str, current: str | None) -> list[str]:
@@ -35,37 +70,16 @@ def status_choices(layer: str, current: str | None) -> list[str]:
     return ([current] if current else []) + forward + backward
 
 
-def find_asset(bind: Bind, ref: str) -> tuple[str, int]:
-    """(layer, id) of ``LAYER:ID`` (e.g. ``roads:12``) or of an asset code (e.g. ``X012-001``)."""
-    text = ref.strip()
-    if ":" in text:
-        layer, _, number = text.partition(":")
-        spec = REGISTRY.get(layer)
-        if not number.strip().isdigit():
-            raise ValidationError(f"{ref!r}: write LAYER:ID with a whole number, e.g. roads:12.")
-        return spec.name, int(number)
-    conn = connection(bind)
-    found = []
-    for spec in REGISTRY:
-        if "code" in spec.table.c and spec.name != "households":
-            ids = conn.execute(sa.select(spec.table.c.id).where(spec.table.c.code == text)).scalars()
-            found += [(spec.name, int(i)) for i in ids]
-    if not found:
-        raise NotFoundError(f"no asset has the code {text!r}; check it, or write LAYER:ID.")
-    if len(found) > 1:
-        options = ", ".join(f"{name}:{i}" for name, i in found)
-        raise ValidationError(f"the code {text!r} is used in several layers; write one of {options}.")
-    return found[0]
-
-
 def change_rows(changes: Sequence[Change], lang: str) -> list[dict[str, str]]:
     out = []
     for change in changes:
-        labels = VALUE_LABELS.get(change.field)
-        def shown(value: str | None, labels: object = labels) -> str:
+        labels = _value_labels(change.table_name, change.field)
+        def shown(value: str | None, labels: Vocabulary | None = labels) -> str:
             if value is None:
                 return "—"
-            return labels.label(value, lang) if labels is not None else value  # type: ignore[attr-defined]
+            if labels is None and value in ("True", "False"):  # a flag
+                return t("lg_yes" if value == "True" else "lg_no", lang)
+            return labels.label(value, lang) if labels is not None else value
         out.append({
             t("col_when", lang): chinatime.text(change.changed_at),
             t("col_who", lang): change.changed_by,
@@ -87,7 +101,10 @@ def timeline_frame(bind: Bind, layer: str, feature_id: int, lang: str) -> pd.Dat
 
 
 def _field_label(table: str, column: str, lang: str) -> str:
-    """A layer field's label; a column of another table (accounts …) keeps its name."""
+    """A layer field's label, a problem's column's label; a column of another table (accounts …)
+    keeps its name."""
+    if table == "problems" and column in PROBLEM_FIELD_KEYS:
+        return t(PROBLEM_FIELD_KEYS[column], lang)
     try:
         return REGISTRY.get(table).field(column).label(lang)
     except (KeyError, TrackerError):

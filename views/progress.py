@@ -13,14 +13,19 @@ import sqlalchemy as sa
 
 from layers import REGISTRY
 from layers.filter import Filter
+from layers.ledger_rules import ledger_rules
 from layers.store import read_layer
 from layers.vocabularies import FINISHED_STATUSES, HOUSE_GRADE, STATUS
 from views.i18n import t
 from views.map.geojson import status_label
 from views.names import Names, load_names
 
-HOUSE_DEADLINE = dt.date(2021, 11, 30)  # C/D houses repaired or rebuilt (POLICY.md)
 INFRA_DEADLINE = dt.date(2021, 12, 31)  # infrastructure basically repaired
+
+
+def house_deadline() -> dt.date:
+    """C/D houses repaired or rebuilt by this day (POLICY.md; the date is data/ledger.toml's)."""
+    return ledger_rules().house_deadline
 
 
 def _finished(code: object) -> bool:
@@ -119,13 +124,14 @@ def _houses(bind: sa.Connection, filters: Filter, names: Names, lang: str,
     gdf = read_layer(bind, "households", townships=list(filters.townships) or None,
                      villages=list(filters.villages) or None)
     gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
-    days = max((as_of - HOUSE_DEADLINE).days, 0)
+    deadline = house_deadline()
+    days = max((as_of - deadline).days, 0)
     return pd.DataFrame({
         t("col_code", lang): gdf["code"].to_numpy(),
         t("col_head", lang): gdf["head_name"].to_numpy(),
         t("col_village", lang): [names.village(v) for v in gdf["village_code"]],
         t("col_house_grade", lang): [HOUSE_GRADE.label(v, lang) for v in gdf["house_grade"]],
-        t("col_deadline", lang): HOUSE_DEADLINE.isoformat(),
+        t("col_deadline", lang): deadline.isoformat(),
         t("col_days_overdue", lang): days,
     })
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 
 import geopandas as gpd
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from tqdm import tqdm
@@ -70,3 +71,72 @@ def load(
 
 def _copy(cursor: object, table: str, frame: gpd.GeoDataFrame, bar: tqdm) -> int:  # type: ignore[type-arg]
     return copy_frame(cursor, table, frame, bar.update)
+
+
+LEDGER_COLUMNS = {
+    "household_code": "text", "kind": "text", "cause_refs": "text[]", "cause_note": "text",
+    "measure": "text", "measure_note": "text", "helper": "text", "helper_unit": "text",
+    "found_on": "date", "measure_on": "date", "due_on": "date", "state": "text", "state_on": "date",
+    "state_reason": "text", "done_by": "text", "done_on": "date", "done_note": "text",
+    "verified_by": "text", "verified_on": "date", "verify_method": "text", "verify_note": "text",
+    "appraisal_grade": "text", "appraised_on": "date", "in_plan": "boolean", "renovation": "text",
+    "works_started_on": "date", "works_finished_on": "date", "subsidy_yuan": "numeric",
+    "created_by": "text",
+}
+CAUSE_TABLES = ("roads", "water_works", "power_lines", "pv_stations", "telecom_sites", "schools", "clinics")
+PROBLEM_COLUMNS = [c for c in LEDGER_COLUMNS
+                   if c not in ("household_code", "cause_refs", "measure_on", "state_on")]
+
+
+def load_ledger(conn: sa.Connection, frame: pd.DataFrame) -> int:
+    """Write the demo ledger (household and asset codes resolved to ids) and its history — one row
+    per state each problem went through, on the day it did — after ``load``; returns the rows."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in LEDGER_COLUMNS.items())
+    conn.execute(sa.text(f"CREATE TEMP TABLE _demo_ledger ({columns}) ON COMMIT DROP"))
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        with tqdm(total=len(frame), disable=True) as bar:
+            _copy(cursor, "_demo_ledger", frame[list(LEDGER_COLUMNS)], bar)
+    finally:
+        cursor.close()
+    assets = " UNION ALL ".join(f"SELECT '{t}' AS layer, code, id FROM {t}" for t in CAUSE_TABLES)
+    names = ", ".join(PROBLEM_COLUMNS)
+    picked = ", ".join(f"d.{c}" for c in PROBLEM_COLUMNS)
+    written = conn.execute(sa.text(f"""
+        WITH refs AS (
+            SELECT d.household_code, d.kind,
+                   array_agg(a.layer || ':' || a.id ORDER BY a.layer, a.id) AS causes
+            FROM _demo_ledger d CROSS JOIN LATERAL unnest(d.cause_refs) AS r(ref)
+            JOIN ({assets}) a ON a.layer || ':' || a.code = r.ref
+            GROUP BY d.household_code, d.kind)
+        INSERT INTO problems (household_id, causes, {names}, updated_by)
+        SELECT h.id, coalesce(refs.causes, '{{}}'), {picked}, d.created_by
+        FROM _demo_ledger d JOIN households h ON h.code = d.household_code
+        LEFT JOIN refs ON refs.household_code = d.household_code AND refs.kind = d.kind
+        ORDER BY h.id, d.kind""")).rowcount
+    conn.execute(sa.text(LEDGER_HISTORY))
+    return int(written or 0)
+
+
+# The states each demo problem went through, as history rows on the day they happened (18:00 CST).
+LEDGER_HISTORY = """
+    INSERT INTO change_history (table_name, record_id, field, old_value, new_value, note,
+                                effective_on, changed_by, changed_at)
+    SELECT 'problems', p.id, 'state', s.old, s.new, s.note, s.day, s.who,
+           timezone('Asia/Shanghai', s.day + time '18:00')
+    FROM _demo_ledger d
+    JOIN households h ON h.code = d.household_code
+    JOIN problems p ON p.household_id = h.id AND p.kind = d.kind
+    CROSS JOIN LATERAL (VALUES
+        (1, NULL, 'open', '登记问题 registered', d.found_on, d.created_by, true),
+        (2, 'open', 'in_progress', '落实帮扶措施 measure under way', d.measure_on, d.helper,
+         d.measure_on IS NOT NULL AND d.state <> 'unfounded'),
+        (3, CASE WHEN d.measure_on IS NULL THEN 'open' ELSE 'in_progress' END, 'to_verify',
+         '措施完成 measure done', d.done_on, d.done_by, d.done_on IS NOT NULL),
+        (4, 'to_verify', 'closed', '核实销号 verified', d.verified_on, d.verified_by, d.state = 'closed'),
+        (5, 'open', 'unfounded', d.state_reason, d.state_on, d.created_by, d.state = 'unfounded')
+    ) AS s(step, old, new, note, day, who, happened)
+    WHERE s.happened
+    ORDER BY p.id, s.step
+"""

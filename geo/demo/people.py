@@ -83,6 +83,8 @@ def households(
         "income_per_capita": _income(cats, damage, rng),
         "helper": _helpers(vil, len(frame.vil_pop), rng),
         "village_code": village_codes[vil],
+        "version": np.ones(n, dtype=np.int64),
+        "updated_by": np.full(n, None, dtype=object),
     })
     return frame_out, x, y
 

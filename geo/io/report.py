@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.io import cells
 from geo.io.fonts import cjk_family
 from geo.io.xlsx import cell_value, display_width, sheet_title
 
@@ -164,6 +165,7 @@ def report_xlsx(report: Report) -> bytes:
         for row in section.table.itertuples(index=False):
             _append(sheet, list(row))
         _fit(sheet, section.table, header_row)
+        cells.guard_sheet(sheet)  # text starting like a formula stays text, even after an edit
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     buffer = io.BytesIO()
     book.save(buffer)

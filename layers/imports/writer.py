@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from layers import REGISTRY
+from layers import REGISTRY, ledger
 from layers.imports import checks, stage_table
 from layers.imports.stage_table import new_rows
 from layers.imports.staging import ROW, Problem, Staged
@@ -80,6 +80,10 @@ def write(conn: sa.Connection, staged: Staged, *, user: str, overwrite: Overwrit
     _mark_changed(conn, stage, staged, mapped)
     _apply(conn, stage, staged, outcome, mapped, user)
     stage_table.drop(conn)
+    if staged.layer.name == "households":  # a raised risk flag is an open problem on the ledger
+        opened = ledger.open_flagged(conn, user)
+        if opened:
+            outcome.notes.append(f"{opened} risk point(s) opened on the problem ledger (问题台账)")
     outcome.written = True
     return outcome
 

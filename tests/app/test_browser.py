@@ -144,7 +144,8 @@ def test_household_html_shows_as_text_in_the_popup(visit: Visit) -> None:
 def test_pages_render_and_export_downloads(visit: Visit) -> None:
     for path, shot, text in (("/repairs", "repairs.png", "修复优先清单"),
                              ("/progress", "progress.png", "两个时限"),
-                             ("/households", "households.png", "受灾风险农户")):
+                             ("/households", "households.png", "受灾风险农户"),
+                             ("/ledger", "ledger.png", "每个风险点从发现到销号")):
         visit.open(path)
         visit.page.get_by_text(text).first.wait_for(timeout=30000)
         visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=30000)

@@ -37,7 +37,8 @@ __all__ = ["app_admin", "app_database_url"]  # the fixtures, imported so pytest 
 pytestmark = pytest.mark.postgis
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ("pages/map_page.py", "pages/repairs_page.py", "pages/progress_page.py",
-         "pages/households_page.py", "pages/import_page.py", "pages/export_page.py")
+         "pages/households_page.py", "pages/ledger_page.py", "pages/import_page.py",
+         "pages/export_page.py")
 
 
 @pytest.fixture

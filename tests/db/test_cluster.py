@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -124,3 +125,35 @@ def test_schema_matches_the_models(pg_engine: sa.Engine) -> None:
         diff = [d for d in compare_metadata(context, layers.metadata)
                 if not (d[0] == "remove_table" and d[1].name == "spatial_ref_sys")]
     assert diff == []
+
+
+def test_the_ledger_migration_carries_raised_flags_over(fresh_database: Callable[..., str]) -> None:
+    """A database holding households before 0006_ledger: each raised flag becomes a 待处理
+    problem with its history row, and the households get their version."""
+    url = fresh_database(migrated=False, postgis=False)
+    migrate.upgrade(url, "0004_accounts")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("""
+            INSERT INTO townships (code, name, kind, geom) VALUES ('411121102', '北舞渡镇', 'zhen',
+                ST_GeomFromText('MULTIPOLYGON(((113.6 33.5,113.7 33.5,113.7 33.6,113.6 33.6,113.6 33.5)))', 4490));
+            INSERT INTO villages (code, name, township_code, population, households, severely_hit, geom)
+            VALUES ('411121102201', '沙河湾村', '411121102', 100, 30, true,
+                ST_GeomFromText('MULTIPOLYGON(((113.6 33.5,113.7 33.5,113.7 33.6,113.6 33.6,113.6 33.5)))', 4490));
+            INSERT INTO households (code, head_name, members, category, risk_water, risk_housing,
+                                    house_grade, helper, village_code, geom)
+            VALUES ('H-1', '甲', 3, 'tuopin', true, true, 'D', '李帮扶', '411121102201',
+                    ST_GeomFromText('POINT(113.65 33.55)', 4490)),
+                   ('H-2', '乙', 2, 'tuopin', false, false, 'A', NULL, '411121102201',
+                    ST_GeomFromText('POINT(113.66 33.55)', 4490));"""))
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        problems = conn.execute(sa.text(
+            "SELECT kind, state, due_on, appraisal_grade, helper FROM problems ORDER BY kind")).all()
+        versions = conn.execute(sa.text("SELECT DISTINCT version FROM households")).scalars().all()
+        rows = conn.execute(sa.text(
+            "SELECT count(*) FROM change_history WHERE table_name = 'problems' AND new_value = 'open'")).scalar()
+    engine.dispose()
+    assert [(p.kind, p.state, p.appraisal_grade, p.helper) for p in problems] == [
+        ("housing", "open", "D", "李帮扶"), ("water", "open", None, "李帮扶")]
+    assert problems[0].due_on >= dt.date(2021, 11, 30) and versions == [1] and rows == 2

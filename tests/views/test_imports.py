@@ -234,6 +234,27 @@ def test_household_register(places: sa.Connection, tmp_path: Path, tmp: Path) ->
     assert {r["head_name"]: r["members"] for r in rows(places, "households")}["王二妮"] == 5
 
 
+def test_imported_risk_flags_open_problems_on_the_ledger_once(places: sa.Connection,
+                                                              tmp_path: Path, tmp: Path) -> None:
+    """A register's raised flags become 待处理 problems (issue 13's ledger keeps the flags), once:
+    importing next month's register again opens nothing more."""
+    run(places, register_workbook(tmp_path / "监测对象.xlsx"), "households", commit=True)
+    flagged = places.execute(sa.text(
+        "SELECT count(*) FILTER (WHERE risk_food) + count(*) FILTER (WHERE risk_clothing)"
+        " + count(*) FILTER (WHERE risk_education) + count(*) FILTER (WHERE risk_medical)"
+        " + count(*) FILTER (WHERE risk_housing) + count(*) FILTER (WHERE risk_water)"
+        " FROM households")).scalar_one()
+    opened = places.execute(sa.text(
+        "SELECT count(*) FROM problems WHERE state = 'open' AND created_by = :who"),
+        {"who": IMPORTER}).scalar_one()
+    assert flagged >= 3 and opened == flagged  # 王二妮 housing + water, 赵大山 medical, …
+    history = places.execute(sa.text(
+        "SELECT count(*) FROM change_history WHERE table_name = 'problems'")).scalar_one()
+    assert history == opened
+    run(places, register_workbook(tmp_path / "十月.xlsx"), "households", commit=True)
+    assert places.execute(sa.text("SELECT count(*) FROM problems")).scalar_one() == opened
+
+
 def test_register_problems_and_the_masked_report(places: sa.Connection, tmp_path: Path,
                                                  tmp: Path) -> None:
     bad = register_rows()

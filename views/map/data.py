@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from geo.crs import STORAGE_EPSG
 from layers import REGISTRY
+from layers.ledger import PROBLEMS_TABLE
 from layers.places import township_codes, village_codes
 from layers.store import read_layer
-from layers.vocabularies import RISK_ITEMS
+from layers.vocabularies import OPEN_PROBLEM_STATES, RISK_ITEMS
+from views.ledger import open_problems_by_household
 from views.map import geojson  # limits read at call time (tests and large data change them)
 from views.map.geojson import (
     SIMPLIFY_DEG,
@@ -93,7 +95,8 @@ def household_map(bind: sa.Connection, townships: tuple[str, ...], villages: tup
         return totals_collection(rows, total, names, lang)
     gdf = read_layer(bind, "households", townships=list(townships) or None,
                      villages=list(villages) or None, bbox=bbox)
-    return household_collection(gdf, names, lang)
+    return household_collection(gdf, names, lang,
+                                problems=open_problems_by_household(bind, gdf["id"].tolist()))
 
 
 def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (),
@@ -105,7 +108,11 @@ def village_household_totals(bind: sa.Connection, townships: tuple[str, ...] = (
     polygon's inner point when it has none) instead of the households' mean position."""
     hh = REGISTRY.get("households").table
     vil = REGISTRY.get("villages").table
-    any_risk = sa.or_(*(hh.c[col] for col, _, _ in RISK_ITEMS))
+    problems = PROBLEMS_TABLE
+    open_problem = sa.exists(sa.select(problems.c.id).where(
+        problems.c.household_id == hh.c.id, problems.c.state.in_(OPEN_PROBLEM_STATES)))
+    # at risk: a raised flag or an open problem of the ledger (收入 has no flag)
+    any_risk = sa.or_(*(hh.c[col] for col, _, _ in RISK_ITEMS), open_problem)
     if at_centre:
         centre = sa.func.coalesce(vil.c.centre, sa.func.ST_PointOnSurface(vil.c.geom))
         position = [sa.func.min(sa.func.ST_X(centre)).label("x"),

@@ -27,7 +27,16 @@ import shapely
 
 from layers import REGISTRY
 from layers.base import Layer
-from layers.vocabularies import CATEGORY, HOUSE_GRADE, MONITOR_KIND, RISK_ITEMS, STATUS
+from layers.vocabularies import (
+    CATEGORY,
+    HOUSE_GRADE,
+    KIND_FLAG,
+    MONITOR_KIND,
+    PROBLEM_KIND,
+    PROBLEM_STATE,
+    RISK_ITEMS,
+    STATUS,
+)
 from views.i18n import t
 from views.names import Names
 
@@ -198,8 +207,10 @@ def sub_pixel(geoms: Any, tolerance: float) -> Any:
 ASSET_POPUP = (("n", "col_name"), ("c", "col_code"), ("s", "col_status"), ("t", "col_township"),
                ("v", "col_severity"), ("d", "col_deadline"), ("u", "col_resp_unit"))
 HOUSEHOLD_POPUP = (("n", "col_head"), ("k", "col_category"), ("m", "col_members"),
-                   ("g", "col_village"), ("r", "col_risks"), ("h", "col_house_grade"),
-                   ("p", "col_helper"))
+                   ("g", "col_village"), ("r", "col_risks"), ("q", "lg_popup_problems"),
+                   ("h", "col_house_grade"), ("p", "col_helper"))
+# One open problem of the ledger as the popup lists it: (kind, state) codes.
+OpenProblem = tuple[str, str]
 TOTALS_POPUP = (("n", "col_village"), ("c", "col_households"), ("m", "households_monitored_legend"))
 
 
@@ -229,15 +240,22 @@ def asset_props(layer: Layer, rec: Mapping[str, Any], names: Names, lang: str) -
     }
 
 
-def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str, Any]:
-    """Whitelisted household properties: no ID number, phone or income ever leaves here."""
+def household_props(rec: Mapping[str, Any], names: Names, lang: str,
+                    problems: Sequence[OpenProblem] = ()) -> dict[str, Any]:
+    """Whitelisted household properties: no ID number, phone or income ever leaves here.
+
+    Coloured by its open risk points: the raised flags and the open problems of the ledger (a
+    flag and an open problem of the same kind are one point); the popup lists the problems."""
     risks = open_risks(rec, lang)
     category = CATEGORY.label(rec.get("category"), lang)
     kind = MONITOR_KIND.label(rec["monitor_kind"], lang) if given(rec.get("monitor_kind")) else ""
     grade = HOUSE_GRADE.label(rec["house_grade"], lang) if given(rec.get("house_grade")) else ""
-    n = len(risks)
+    flagged = {k for k, flag in KIND_FLAG.items() if bool(rec.get(flag))}
+    n = len(flagged | {k for k, _ in problems})
     fill = next(color for limit, color in reversed(RISK_COLORS) if n >= limit)
     monitored = rec.get("category") == "monitored"
+    listed = ("；" if lang == "zh" else "; ").join(
+        f"{PROBLEM_KIND.label(k, lang)}·{PROBLEM_STATE.label(s, lang)}" for k, s in problems)
     return {
         "fid": fid("households", rec["id"]),
         "layer": "households",
@@ -246,7 +264,7 @@ def household_props(rec: Mapping[str, Any], names: Names, lang: str) -> dict[str
         "tip": esc(f"{rec.get('head_name', '')}（{category}，{n}）"),
         "n": esc(rec.get("head_name")), "k": esc(f"{category} {kind}".strip()),
         "m": esc(rec.get("members")), "g": esc(names.village(rec.get("village_code"))),
-        "r": esc(("、" if lang == "zh" else ", ").join(risks)), "h": esc(grade),
+        "r": esc(("、" if lang == "zh" else ", ").join(risks)), "q": esc(listed), "h": esc(grade),
         "p": esc(rec.get("helper")),
     }
 
@@ -276,12 +294,16 @@ def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: st
 
 
 def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,
-                         limit: int = HOUSEHOLD_DETAIL_LIMIT) -> dict[str, Any]:
-    """Each household, or — above ``limit`` — one circle per village with its totals."""
+                         limit: int = HOUSEHOLD_DETAIL_LIMIT,
+                         problems: Mapping[int, Sequence[OpenProblem]] | None = None) -> dict[str, Any]:
+    """Each household (with its open problems, by household id), or — above ``limit`` — one
+    circle per village with its totals."""
     total = len(gdf)
     if total > limit:
         return village_totals(gdf, names, lang)
-    feats = (_feature(geom, household_props(rec, names, lang)) for rec, geom in _records(gdf))
+    problems = problems or {}
+    feats = (_feature(geom, household_props(rec, names, lang, problems.get(int(rec["id"]), ())))
+             for rec, geom in _records(gdf))
     return collection(feats, layer="households", total=total, aggregated=False,
                       popup_fields=popup_fields(HOUSEHOLD_POPUP, lang))
 

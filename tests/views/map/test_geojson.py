@@ -137,3 +137,17 @@ def test_village_circles_are_small_proportional_and_coloured_by_risk_share() -> 
 def test_household_colours_never_repeat_a_repair_status_colour() -> None:
     household = {c for _, c in geojson.RISK_COLORS} | {c for _, c in geojson.SHARE_COLORS}
     assert not household & set(geojson.STATUS_COLORS.values())
+
+
+def test_a_household_popup_lists_its_open_problems_and_counts_them() -> None:
+    gdf = households(2)
+    # household 2 has no raised flag; its open 收入 and 饮水 problems colour it all the same
+    problems = {2: [("water", "to_verify"), ("income", "in_progress")], 1: [("housing", "open")]}
+    data = geojson.household_collection(gdf, NAMES, "zh", problems=problems)
+    first, second = (f["properties"] for f in data["features"])
+    assert second["q"] == "饮水安全·待核实；收入·处理中" and second["fill"] == geojson.RISK_COLORS[2][1]
+    # household 1: flags housing and water, and an open housing problem — two points, not three
+    assert first["q"] == "住房安全·待处理" and first["tip"].endswith("，2）")
+    assert ("q", "未销号问题") in data["popup_fields"]
+    html = rendered({"households": data})
+    assert ID_NUMBER not in html and PHONE not in html and "饮水安全·待核实" in html
