@@ -153,7 +153,11 @@ def test_the_excel_ledger_is_masked_logged_and_formula_safe(db: Session) -> None
     header = next(i for i, row in enumerate(values) if row[0] == "问题编号")
     record = dict(zip(values[header], values[header + 1], strict=False))
     assert record["身份证号"] == "4111**********123X" and record["问题类型"] == "饮水安全"
-    assert record["户主"].startswith("'=")  # shown as text, never run as a formula
+    # shown as text, never run as a formula: the exact value in a quote-prefixed text cell (the
+    # one guard, geo.io.cells: the cell stays text even after a user edits it in Excel)
+    head = sheet.cell(row=header + 2, column=values[header].index("户主") + 1)
+    assert head.value == "=HYPERLINK(\"http://x\",\"点我\")" and head.data_type == "s"
+    assert head.quotePrefix
     assert "北舞渡镇水厂" in record["致因"] and record["状态"] == "待处理"
     logged = exports(db.connection())[0]
     assert logged["layers"] == ["problems"] and logged["personal"] is True and logged["row_count"] == 1
