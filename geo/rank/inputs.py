@@ -153,15 +153,33 @@ def read_assets(conn: Any, layer: LayerSpec) -> pd.DataFrame:
     them all), with ``geom`` as shapely geometries."""
     table = layer.table
     columns = [c for c in table.c if c.name != "geom"]
-    frame = _frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb")))
+    return _assets_frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb"))
+                         .order_by(table.c.id))
+
+
+def read_asset(conn: Any, layer: LayerSpec, asset_id: int) -> pd.DataFrame:
+    """One feature of a repairable layer as :func:`read_assets` reads it (empty if gone): what an
+    edit changes, for the incremental ranking (geo/rank/live.py)."""
+    table = layer.table
+    columns = [c for c in table.c if c.name != "geom"]
+    return _assets_frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb"))
+                         .where(table.c.id == asset_id))
+
+
+def _assets_frame(conn: Any, statement: Any) -> pd.DataFrame:
+    frame = _frame(conn, statement)
     wkb = [bytes(b) if b is not None else None for b in frame.pop("wkb")]
     frame["geom"] = shapely.from_wkb(wkb) if wkb else []
     return frame
 
 
 def _frame(conn: Any, statement: Any) -> pd.DataFrame:
+    """Rows as plain tuples: handed SQLAlchemy ``Row`` objects, pandas probes each one for array
+    attributes (``hasattr(row, "dtype")`` raising inside SQLAlchemy, millions of times at
+    province scale); tuples give the same frame well over 1.5× faster."""
     result = conn.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=columns)
 
 
 def rank_from_db(conn: Any, registry: LayerRegistry, *, townships: Sequence[str] = (),
