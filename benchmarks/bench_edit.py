@@ -51,15 +51,21 @@ def _rows_frame(conn: Any, statement: Any) -> pd.DataFrame:
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-class _Recorder:
-    """A connection that notes the SELECTs read_inputs sends (for the COPY floor)."""
+def _statements(conn: sa.Connection) -> list[Any]:
+    """The SELECTs read_inputs sends (for the COPY floor)."""
+    seen: list[Any] = []
+    reader = rank_inputs._frame
 
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn, self.statements = conn, []  # type: ignore[var-annotated]
+    def noting(bind: Any, statement: Any) -> pd.DataFrame:
+        seen.append(statement)
+        return reader(bind, statement)
 
-    def execute(self, statement: Any, *args: Any) -> Any:
-        self.statements.append(statement)
-        return self.conn.execute(statement, *args)
+    rank_inputs._frame = noting  # type: ignore[assignment]
+    try:
+        read_inputs(conn, REGISTRY)
+    finally:
+        rank_inputs._frame = reader
+    return seen
 
 
 def _copy_floor(conn: sa.Connection, statements: list[Any]) -> float:
@@ -76,9 +82,8 @@ def _copy_floor(conn: sa.Connection, statements: list[Any]) -> float:
 
 
 def _reads(conn: sa.Connection, repeat: int) -> dict[str, float]:
-    recorder = _Recorder(conn)
-    read_inputs(recorder, REGISTRY)
-    floor = min(_copy_floor(conn, recorder.statements) for _ in range(repeat))
+    statements = _statements(conn)
+    floor = min(_copy_floor(conn, statements) for _ in range(repeat))
     read_s, _ = _timed(lambda: read_inputs(conn, REGISTRY), repeat)
     tuples = rank_inputs._frame
     rank_inputs._frame = _rows_frame  # type: ignore[assignment]
