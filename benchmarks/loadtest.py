@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 import threading
@@ -192,7 +193,7 @@ def load(base: str, sessions: int, seconds: float, server_pid: int | None = None
     return {
         "sessions": sessions, "seconds": seconds, "page_runs": len(runs),
         "p50_s": round(statistics.median(runs), 3) if runs else None,
-        "p95_s": round(runs[int(0.95 * (len(runs) - 1))], 3) if runs else None,
+        "p95_s": round(runs[math.ceil(0.95 * len(runs)) - 1], 3) if runs else None,  # nearest rank
         "max_s": round(runs[-1], 3) if runs else None,
         "errors": len(errors), "first_errors": errors[:3],
         "server_rss_peak_mb": round(peak, 1) if server_pid else None,
