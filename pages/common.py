@@ -42,8 +42,9 @@ from views.map.viewport import view_tolerance
 from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
+from views.queue import LiveRanking, after_edit, live_ranking
 from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
-from views.selection import Queue, queue_rows, select
+from views.selection import Queue, select
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
 
@@ -98,13 +99,26 @@ def frames(url: str, language: str, townships: tuple[str, ...] = (),
 
 
 def queue(url: str) -> Queue:
-    """The whole ranked queue: filter-independent, so it is ranked once per data change.
-    Shared and read-only."""
-    def compute() -> Queue:
+    """The whole ranked queue: filter-independent, so it is ranked once per data change (an
+    edit in the app patches it: :func:`edited`). Shared and read-only."""
+    def compute() -> LiveRanking:
         with get_engine(url).connect() as conn:
-            return queue_rows(conn)
+            return live_ranking(conn)
 
-    return SHARED.get("queue", url, compute, ttl=get_settings().cache_seconds)
+    live = SHARED.get("queue", url, compute, ttl=get_settings().cache_seconds)
+    return live.result.rows, live.result.cannot_rank
+
+
+def edited(url: str, edits: list[tuple[str, int]]) -> None:
+    """After an edit of some assets (layer, id): re-read those assets into the kept ranking inputs and schedule
+    again from memory (households, boundaries and the other assets did not change), then drop
+    the per-scope views built on the old queue. Map frames stay."""
+    def patch(live: LiveRanking) -> LiveRanking:
+        with get_engine(url).connect() as conn:
+            return after_edit(conn, live, edits)
+
+    SHARED.update("queue", url, patch)
+    clear_views()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -224,10 +238,16 @@ def dispatch(url: str, scope: tuple[str, ...], as_of: dt.date, language: str) ->
 
 
 def clear_caches() -> None:
-    """After an edit every cached view of the data is stale (for every user): a status change
-    moves problems (the repair loop), a ledger change moves the households' flags and the map.
-    The tracker's own action: a browser's "clear cache" message empties Streamlit's caches only."""
+    """After a bulk change (an import, a ledger change that moves households' flags) every cached
+    view of the data is stale (for every user). The tracker's own action: a browser's "clear
+    cache" message empties Streamlit's caches only."""
     SHARED.clear()
+    clear_views()
+
+
+def clear_views() -> None:
+    """Drop the per-scope views (selection, map layers, progress, lists, the ledger) of every
+    user: a status change moves problems too (the repair loop)."""
     for loader in (selection, viewport_selection, progress, households, dispatch,
                    household_map, ledger, ledger_counts, clearance):
         loader.clear()
@@ -493,7 +513,11 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
 
 def _saved(snap: dict[str, Any], message: str) -> None:
     """``message`` is shown as Markdown: database text in it must have gone through ``literal``."""
-    clear_caches()
+    ref = parse_fid(snap["fid"])
+    if ref is None:
+        clear_caches()
+    else:
+        edited(db_url(), [ref])
     st.session_state.pop("detail", None)
     st.session_state["flash"] = message
     st.rerun()

@@ -55,7 +55,7 @@ with st.expander(common.tr("bulk_title", n=len(chosen)), expanded=bool(chosen)):
                                      data["versions"])
             with get_engine(url).begin() as conn:
                 result = edits.bulk_change(conn, common.actor(), items, new, note=note or None, on=on)
-            common.clear_caches()
+            common.edited(url, [(item.layer, item.id) for item in result.changed])
             st.session_state["bulk_result"] = (len(result.changed),
                                                edits.bulk_refusals_frame(result, language))
             st.rerun()

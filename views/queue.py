@@ -11,7 +11,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.rank.core import CannotRank, QueueRow, RankResult, row_dict
-from geo.rank.inputs import load_registry_rules, rank_from_db
+from geo.rank.inputs import load_registry_rules, rank_from_db, read_asset, read_inputs
+from geo.rank.live import LiveRanking
 from geo.rank.rules import Rules
 from layers import REGISTRY
 from layers.filter import Filter
@@ -33,6 +34,21 @@ def rank_queue(conn: sa.Connection, chosen: Filter | None = None,
     chosen = chosen or Filter()
     return rank_from_db(conn, REGISTRY, townships=chosen.townships, layers=chosen.layers,
                         statuses=chosen.statuses, rules=rules, overrides=read_overrides(conn))
+
+
+def live_ranking(conn: sa.Connection) -> LiveRanking:
+    """The whole county's schedule with the inputs it came from, kept for edits (the same rows
+    as :func:`rank_queue` with no filter)."""
+    return LiveRanking.build(read_inputs(conn, REGISTRY, read_overrides(conn)), load_rules())
+
+
+def after_edit(conn: sa.Connection, live: LiveRanking,
+               edits: list[tuple[str, int]]) -> LiveRanking:
+    """``live`` once the edited assets (layer, id) are re-read: their rows, not the county."""
+    fresh = [(spec.name, asset_id, read_asset(conn, spec, asset_id))
+             for spec, asset_id in ((REGISTRY.get(layer), asset_id) for layer, asset_id in edits)
+             if spec.repairable]  # boundaries, households: not what an edit in the app changes
+    return live.with_assets(fresh)
 
 
 def load_rules(path: str | None = None) -> Rules:

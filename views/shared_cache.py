@@ -67,6 +67,30 @@ class SharedCache:
             log.info("computed %s in %.2f s", name, time.perf_counter() - started)
             return result
 
+    def update(self, name: str, key: Hashable, change: Callable[[T], T]) -> bool:
+        """Replace the cached value of ``(name, key)`` by ``change(value)`` — an edit patched into
+        the data instead of dropping it — keeping its age (the TTL still brings in changes made
+        elsewhere). Waits for a computation of the same key under way, so the patch lands on
+        its result. False (nothing cached, nothing done) when there is no fresh value."""
+        slot = (name, key)
+        with self._lock:
+            gate = self._gates.setdefault(slot, threading.Lock())
+        with gate:
+            with self._lock:
+                entry = self._entries.get(slot)
+                if entry is None or entry[0] != self.version:
+                    self._gates.pop(slot, None)
+                    return False
+                version, stored, value = entry
+            started = time.perf_counter()
+            result = change(value)
+            with self._lock:
+                if version == self.version and slot in self._entries:
+                    self._entries[slot] = (version, stored, result)
+                self._gates.pop(slot, None)
+            log.info("updated %s in %.2f s", name, time.perf_counter() - started)
+            return True
+
     def clear(self) -> None:
         """The data changed (an edit): every entry is stale, for every user."""
         with self._lock:

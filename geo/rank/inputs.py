@@ -153,15 +153,51 @@ def read_assets(conn: Any, layer: LayerSpec) -> pd.DataFrame:
     them all), with ``geom`` as shapely geometries."""
     table = layer.table
     columns = [c for c in table.c if c.name != "geom"]
-    frame = _frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb")))
+    return _assets_frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb"))
+                         .order_by(table.c.id))
+
+
+def read_asset(conn: Any, layer: LayerSpec, asset_id: int) -> pd.DataFrame:
+    """One feature of a repairable layer as :func:`read_assets` reads it (empty if gone): what an
+    edit changes, for the incremental ranking (geo/rank/live.py)."""
+    table = layer.table
+    columns = [c for c in table.c if c.name != "geom"]
+    return _assets_frame(conn, sa.select(*columns, sa.func.ST_AsBinary(table.c.geom).label("wkb"))
+                         .where(table.c.id == asset_id))
+
+
+def _assets_frame(conn: Any, statement: Any) -> pd.DataFrame:
+    frame = _frame(conn, statement)
     wkb = [bytes(b) if b is not None else None for b in frame.pop("wkb")]
     frame["geom"] = shapely.from_wkb(wkb) if wkb else []
     return frame
 
 
 def _frame(conn: Any, statement: Any) -> pd.DataFrame:
-    result = conn.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """The rows of ``statement`` as a frame, read through the driver's own cursor: building a
+    SQLAlchemy ``Row`` per row and letting pandas probe each one (``hasattr(row, "dtype")``,
+    raising inside SQLAlchemy) cost more than the query itself at province scale. The columns
+    SQLAlchemy would convert (a Decimal into a float, …) are converted the same way."""
+    bind = conn.connection() if hasattr(conn, "get_bind") else conn  # a Session: its Connection
+    compiled = statement.compile(dialect=bind.dialect)
+    raw = bind.connection.dbapi_connection
+    with raw.cursor() as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        described = cursor.description
+        rows = cursor.fetchall()
+    convert = [(i, c.type._cached_result_processor(bind.dialect, d.type_code))
+               for i, (c, d) in enumerate(zip(statement.selected_columns, described, strict=True))]
+    convert = [(i, fn) for i, fn in convert if fn is not None]
+    if convert:
+        rows = [_converted(row, convert) for row in rows]
+    return pd.DataFrame(rows, columns=[c.key for c in statement.selected_columns])
+
+
+def _converted(row: tuple[Any, ...], convert: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, fn in convert:
+        values[i] = fn(values[i])
+    return tuple(values)
 
 
 def rank_from_db(conn: Any, registry: LayerRegistry, *, townships: Sequence[str] = (),

@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.runtime import caching
 from streamlit.testing.v1 import AppTest
 
+from geo.rank.core import row_dict
 from pages import common
 from tests.helpers.app import Credentials, app_admin, app_database_url, sign_in
+from views.queue import live_ranking
 
 __all__ = ["app_admin", "app_database_url"]
 
@@ -51,3 +54,28 @@ def test_clear_cache_from_a_client_does_not_rerank(app: AppTest, app_admin: Cred
     common.clear_caches()  # an edit: the tracker's own action
     app.run()
     assert common.SHARED.computed["queue"] == ranked + 1
+
+
+def test_an_edit_patches_the_queue_instead_of_reranking_the_county(
+        app: AppTest, app_database_url: str, app_admin: Credentials) -> None:
+    """Saving a status re-reads that asset only (no new full ranking), and the list every user
+    sees afterwards is the one a full read-and-rank gives."""
+    sign_in(app, app_admin)
+    rows, _ = common.queue(app_database_url)
+    road = next(r for r in rows if r.layer == "roads" and r.status == "not_started")
+    ranked = common.SHARED.computed["queue"]
+    fid = f"roads:{road.id}"
+    app.session_state["selected"] = fid
+    app.run()
+    app.selectbox(key=f"new_status_{fid}").set_value("opening").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert common.SHARED.computed["queue"] == ranked  # patched, not computed again
+    patched, cannot = common.queue(app_database_url)
+    assert next(r for r in patched if r.layer == "roads" and r.id == road.id).status == "opening"
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        full = live_ranking(conn).result
+    engine.dispose()
+    assert [row_dict(r) for r in patched] == [row_dict(r) for r in full.rows]
+    assert cannot == full.cannot_rank

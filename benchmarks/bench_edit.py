@@ -1,0 +1,161 @@
+"""An edit reaching the repair list: today's path (re-read the county, rank) against the patched
+one (re-read the edited row into the kept inputs, rank from memory), and reading the ranking
+inputs against the floor of a binary COPY of the same columns — all in the same run.
+
+    python -m benchmarks.bench_edit                  # the demo county and --scale 100
+    BENCH_EDIT_SCALES=1,10 python -m benchmarks.bench_edit
+
+Per scale: ``read_rows_s`` (frames built from SQLAlchemy Rows, the code before issue 15),
+``read_s`` (plain tuples, today), ``copy_floor_s`` (COPY … TO STDOUT (FORMAT binary) of the same
+SELECTs, bytes only), ``edit_full_s`` (an edit as the app handled it before: every cache cleared,
+so read + rank) and ``edit_water_s`` / ``edit_road_s`` (the patched path, a non-road asset and a
+road). Generating and loading the data are not timed.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+import geo.rank.inputs as rank_inputs
+from geo.demo.generate import generate
+from geo.demo.load import load
+from geo.rank.core import rank
+from geo.rank.inputs import read_inputs
+from geo.testing.databases import temporary_database
+from layers import REGISTRY
+from views.queue import after_edit, live_ranking, load_rules
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def _rows_frame(conn: Any, statement: Any) -> pd.DataFrame:
+    """The read before issue 15: frames from SQLAlchemy Row objects."""
+    result = conn.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _statements(conn: sa.Connection) -> list[Any]:
+    """The SELECTs read_inputs sends (for the COPY floor)."""
+    seen: list[Any] = []
+    reader = rank_inputs._frame
+
+    def noting(bind: Any, statement: Any) -> pd.DataFrame:
+        seen.append(statement)
+        return reader(bind, statement)
+
+    rank_inputs._frame = noting  # type: ignore[assignment]
+    try:
+        read_inputs(conn, REGISTRY)
+    finally:
+        rank_inputs._frame = reader
+    return seen
+
+
+def _copy_floor(conn: sa.Connection, statements: list[Any]) -> float:
+    sqls = [str(s.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            for s in statements]
+    raw: Any = conn.connection.dbapi_connection  # psycopg's: COPY TO STDOUT
+    start = time.perf_counter()
+    with raw.cursor() as cursor:
+        for sql in sqls:
+            with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+                for _ in copy:
+                    pass
+    return time.perf_counter() - start
+
+
+def _reads(conn: sa.Connection, repeat: int) -> dict[str, float]:
+    statements = _statements(conn)
+    floor = min(_copy_floor(conn, statements) for _ in range(repeat))
+    read_s, _ = _timed(lambda: read_inputs(conn, REGISTRY), repeat)
+    tuples = rank_inputs._frame
+    rank_inputs._frame = _rows_frame  # type: ignore[assignment]
+    try:
+        rows_s, _ = _timed(lambda: read_inputs(conn, REGISTRY), repeat)
+    finally:
+        rank_inputs._frame = tuples
+    return {"read_rows_s": rows_s, "read_s": read_s, "copy_floor_s": floor,
+            "read_over_copy": read_s / floor, "read_speedup": rows_s / read_s}
+
+
+def _open_asset(conn: sa.Connection, layer: str, statuses: tuple[str, ...]) -> tuple[int, str]:
+    table = REGISTRY.get(layer).table
+    row = conn.execute(sa.select(table.c.id, table.c.status).where(table.c.status.in_(statuses))
+                       .order_by(table.c.id).limit(1)).one()
+    return int(row[0]), str(row[1])
+
+
+def _set(engine: sa.Engine, layer: str, asset_id: int, status: str) -> None:
+    table = REGISTRY.get(layer).table
+    with engine.begin() as conn:
+        conn.execute(sa.update(table).where(table.c.id == asset_id)
+                     .values(status=status, version=table.c.version + 1))
+
+
+def _edits(engine: sa.Engine) -> dict[str, float]:
+    """Each edit flips an asset and back (two edits, the figure is the mean of the pair)."""
+    rules = load_rules()
+    with engine.connect() as conn:
+        live = live_ranking(conn)
+        water = _open_asset(conn, "water_works", ("not_started", "assess", "repairing"))
+        road = _open_asset(conn, "roads", ("not_started", "assess", "opening"))
+    out: dict[str, float] = {}
+    for name, layer, (asset_id, was), new in (("water", "water_works", water, "done"),
+                                                ("road", "roads", road, "opened")):
+        spent = 0.0
+        for status in (new, was):
+            _set(engine, layer, asset_id, status)
+            start = time.perf_counter()
+            with engine.connect() as conn:
+                live = after_edit(conn, live, [(layer, asset_id)])
+            spent += time.perf_counter() - start
+        out[f"edit_{name}_s"] = spent / 2
+    start = time.perf_counter()
+    with engine.connect() as conn:  # the old path: nothing kept, read everything and rank
+        rank(read_inputs(conn, REGISTRY), rules)
+    out["edit_full_s"] = time.perf_counter() - start
+    out["edit_water_speedup"] = out["edit_full_s"] / out["edit_water_s"]
+    out["edit_road_speedup"] = out["edit_full_s"] / out["edit_road_s"]
+    return out
+
+
+def _scale(scale: int) -> dict[str, float]:
+    with temporary_database() as engine:
+        with engine.begin() as conn:
+            load(conn, generate(scale), progress=False)
+        with engine.connect() as conn:
+            figures = _reads(conn, repeat=3 if scale <= 10 else 1)
+        figures.update(_edits(engine))
+    return {f"scale{scale}_{k}": round(v, 3) for k, v in figures.items()}
+
+
+def main() -> dict[str, object]:
+    scales = [int(s) for s in os.environ.get("BENCH_EDIT_SCALES", "1,100").split(",") if s]
+    figures: dict[str, object] = {}
+    for scale in scales:
+        figures.update(_scale(scale))
+        gc.collect()
+    figures["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+if __name__ == "__main__":
+    for key, value in main().items():
+        print(f"{key:<40} {value}")
