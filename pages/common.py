@@ -40,6 +40,7 @@ from views.markdown import literal
 from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
 from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
+from views.search import Hit, hit_label, search
 from views.selection import Queue, queue_rows, select
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
@@ -591,3 +592,27 @@ def _plain_tip(tip: str) -> str:
     import html
 
     return html.unescape(tip)
+
+
+# --- search ------------------------------------------------------------------------------------
+def find_box(url: str, key: str) -> tuple[str, list[Hit], Hit | None]:
+    """The search field: what was typed, its hits within the account's scope (a township account
+    finds only its township), and the chosen one (the best by default, so typing and Enter
+    suffice). Says so when nothing matches."""
+    language = lang()
+    text = st.text_input(t("find", language), key=f"{key}_text",
+                         placeholder=t("find_placeholder", language)).strip()
+    if not text:
+        return "", [], None
+    own = actor().scope.township
+    with get_engine(url).connect() as conn:
+        hits = search(conn, text, limit=20, townships=(own,) if own else ())
+    if not hits:
+        st.text(t("find_none", language, text=text))
+        return text, [], None
+    labels = {hit.fid: hit_label(hit, names(url), language) for hit in hits}
+    if st.session_state.get(f"{key}_pick") not in labels:
+        st.session_state.pop(f"{key}_pick", None)  # a new search starts at its best hit
+    chosen = st.selectbox(t("find_pick", language, n=len(hits)), list(labels), key=f"{key}_pick",
+                          format_func=lambda fid: labels.get(fid, fid))
+    return text, hits, next((h for h in hits if h.fid == chosen), hits[0])

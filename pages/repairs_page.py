@@ -9,7 +9,7 @@ from geo import chinatime
 from geo.db.engine import get_engine
 from layers.vocabularies import STATUS
 from pages import common
-from views import edits, queue, tabular
+from views import edits, queue, search, tabular
 from views.schedule import MAX_CREWS
 
 language = common.lang()
@@ -20,14 +20,14 @@ data = common.selection(url, common.scope_key(), filters.key(), language)
 st.subheader(common.tr("repairs_title"))
 common.show_counts(data)
 
-frame = queue.queue_frame(data["queue"], common.names(url), language)
-query = st.text_input(common.tr("search"), key="repairs_search").strip()
-if query:
-    name_col, reason_col = common.tr("col_name"), common.tr("col_reason")
-    hit = (frame[name_col].astype(str).str.contains(query, regex=False)
-           | frame[reason_col].astype(str).str.contains(query, regex=False))
-    frame = frame[hit]
+rows = list(data["queue"])
+text, hits, _ = common.find_box(url, "repairs_find")
+if text:  # the map's search: a found asset, township or village, or the text in name/reason
+    rows = search.queue_hits(rows, hits, text, common.names(url))
+frame = queue.queue_frame(rows, common.names(url), language)
 st.caption(common.tr("count_tasks", n=len(frame)))
+if not rows:
+    st.text(common.tr("nothing_matches"))
 table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
                      on_select="rerun", selection_mode="multi-row")
 
@@ -40,7 +40,7 @@ right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
 
 # --- bulk change of the chosen rows ------------------------------------------------------------
 positions = list(table.selection.rows) if table is not None and table.selection else []
-chosen = [data["queue"][int(frame.index[p])] for p in positions if p < len(frame)]
+chosen = [rows[p] for p in positions if p < len(rows)]
 with st.expander(common.tr("bulk_title", n=len(chosen)), expanded=bool(chosen)):
     if not chosen:
         st.caption(common.tr("bulk_hint"))

@@ -87,6 +87,9 @@ def _style(feature: dict[str, Any]) -> dict[str, Any]:
     if layer == "village_totals":
         return {"color": "#ffffff", "weight": 0.8, "opacity": 0.9, "fillColor": props.get("fill"),
                 "fillOpacity": BUBBLE_OPACITY, "radius": props.get("radius", BUBBLE_MIN_PX)}
+    if layer == "found":  # the searched feature: a thick outline, its own colours show through
+        return {"color": props.get("color"), "weight": 4, "opacity": 1.0, "fill": False,
+                "fillOpacity": 0.0, "radius": props.get("radius", 12)}
     if layer not in REGISTRY.names:
         return {"color": props.get("color"), "fillColor": props.get("fill"), "fillOpacity": 0.7,
                 "weight": 1, "radius": props.get("radius", 6)}
@@ -297,6 +300,14 @@ def feature_groups(assets: Mapping[str, dict[str, Any]], lang: str) -> list[foli
         geojson_layer(data, label).add_to(group)
         groups.append(group)
     return groups
+
+
+def found_group(collection: dict[str, Any], label: str) -> folium.FeatureGroup:
+    """The searched feature's outline, drawn last so it sits on top of every layer."""
+    _utf8_json()
+    group = folium.FeatureGroup(name=label)
+    geojson_layer(collection, label, popup=False).add_to(group)
+    return group
 
 
 def external_urls(*elements: Any) -> list[str]:
