@@ -88,7 +88,7 @@ def main() -> None:
             common.sign_in_form(url)
             return
         common.account_box(account)
-        common.sidebar_filters(url)
+        common.sidebar_filters(url, page.url_path)
         page.run()
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))

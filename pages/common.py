@@ -230,49 +230,86 @@ def clear_caches() -> None:
 
 
 # --- sidebar ------------------------------------------------------------------------------
-def sidebar_filters(url: str) -> Filter:
-    """The filters shared by map, repair list, progress and export; kept in session_state."""
+FILTER_KEYS = ("f_status", "f_layer", "f_township", "f_village", "f_importance", "f_urgency",
+               "f_monitored")
+# the filters each page honours (others: all of them); a filter a page ignores is not shown there
+PAGE_FILTERS: dict[str, tuple[str, ...]] = {
+    "households": ("f_township", "f_village"),
+    "import": (),
+    "accounts": (),
+}
+
+
+def sidebar_filters(url: str, page: str = "") -> Filter:
+    """The filters shared by map, repair list, progress and export; kept in session_state (also
+    while a page that does not use them is open). Returns only what ``page`` honours."""
+    for key in FILTER_KEYS:  # Streamlit forgets an unshown widget's value: bring it back
+        if key not in st.session_state and f"_kept_{key}" in st.session_state:
+            st.session_state[key] = st.session_state[f"_kept_{key}"]
+    shown = PAGE_FILTERS.get(page, FILTER_KEYS)
+    if not shown:
+        st.session_state["filters"] = Filter()
+        return Filter()
+    st.sidebar.subheader(t("filters", lang()))
+    places = _place_filters(url, shown)
+    filters = Filter(townships=places[0], villages=places[1])
+    if "f_status" in shown:
+        filters = _asset_filters(filters)
+    for key in shown:
+        st.session_state[f"_kept_{key}"] = st.session_state.get(key)
+    st.session_state["filters"] = filters
+    return filters
+
+
+def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     language = lang()
     known = names(url)
-    sb = st.sidebar
-    sb.subheader(t("filters", language))
     all_ = t("f_all", language)
-    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status", placeholder=all_,
-                              format_func=lambda c: STATUS.label(c, language))
-    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
-    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
-                            format_func=lambda n: REGISTRY.get(n).label(language))
     scope = actor().scope
     own = [c for c in known.townships if scope.sees_township(c)]
-    townships = sb.multiselect(t("f_township", language), own, key="f_township",
-                               placeholder=all_,
-                               format_func=lambda c: known.townships.get(c, c))
+    townships = st.sidebar.multiselect(t("f_township", language), own, key="f_township",
+                                       placeholder=all_,
+                                       format_func=lambda c: known.townships.get(c, c))
     village_codes = [c for c, town in known.village_township.items()
                      if (not townships or town in townships) and scope.sees_township(town)]
     # a village left over from another township is dropped rather than raising in the widget
     if "f_village" in st.session_state:
         st.session_state["f_village"] = [v for v in st.session_state["f_village"]
                                          if v in village_codes]
-    villages = sb.multiselect(t("f_village", language), village_codes, key="f_village", placeholder=all_,
-                              format_func=lambda c: known.villages.get(c, c))
+    villages = st.sidebar.multiselect(t("f_village", language), village_codes, key="f_village",
+                                      placeholder=all_,
+                                      format_func=lambda c: known.villages.get(c, c))
+    return tuple(townships), tuple(villages)
+
+
+def _asset_filters(places: Filter) -> Filter:
+    language = lang()
+    sb = st.sidebar
+    all_ = t("f_all", language)
+    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status", placeholder=all_,
+                              format_func=lambda c: STATUS.label(c, language))
+    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
+    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
+                            format_func=lambda n: REGISTRY.get(n).label(language))
     importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key="f_importance",
                                 placeholder=all_,
                                 format_func=lambda v: t(_IMP_KEYS[v], language))
     urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency", placeholder=all_,
                              format_func=lambda v: t(_IMP_KEYS[v], language))
     monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
-    filters = Filter(layers=tuple(layers), statuses=tuple(statuses), townships=tuple(townships),
-                     villages=tuple(villages), importance=tuple(importance), urgency=tuple(urgency),
-                     monitored_only=bool(monitored))
-    st.session_state["filters"] = filters
-    return filters
+    return Filter(layers=tuple(layers), statuses=tuple(statuses), townships=places.townships,
+                  villages=places.villages, importance=tuple(importance), urgency=tuple(urgency),
+                  monitored_only=bool(monitored))
 
 
-def show_counts(data: dict[str, Any]) -> None:
-    """Counts of the filtered set per layer: the same numbers on the map and the list pages."""
+def show_counts(data: dict[str, Any], empty_note: bool = True) -> None:
+    """Counts of the filtered set per layer: the same numbers on the map and the list pages;
+    ``empty_note``: say "nothing matches" when the filters leave nothing (not zeros alone)."""
     language = lang()
     counts: dict[str, int] = data["counts"]
     assets = sum(n for name, n in counts.items() if name != "households")
+    if empty_note and not any(counts.values()):
+        st.text(t("nothing_matches", language))
     cols = st.columns(3)
     cols[0].metric(t("m_assets", language), assets)
     cols[1].metric(t("m_tasks", language), len(data["queue"]))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo import chinatime
 from geo.db.engine import get_engine
-from layers.vocabularies import STATUS
+from layers.vocabularies import FINISHED_STATUSES, STATUS
 from pages import common
 from views import edits, queue, search, tabular
 from views.schedule import MAX_CREWS
@@ -18,7 +18,7 @@ filters = common.current_filter()
 data = common.selection(url, common.scope_key(), filters.key(), language)
 
 st.subheader(common.tr("repairs_title"))
-common.show_counts(data)
+common.show_counts(data, empty_note=False)
 
 rows = list(data["queue"])
 text, hits, _ = common.find_box(url, "repairs_find")
@@ -28,6 +28,8 @@ frame = queue.queue_frame(rows, common.names(url), language)
 st.caption(common.tr("count_tasks", n=len(frame)))
 if not rows:
     st.text(common.tr("nothing_matches"))
+    if filters.statuses and set(filters.statuses) <= set(FINISHED_STATUSES):
+        st.text(common.tr("finished_not_queued"))
 table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
                      on_select="rerun", selection_mode="multi-row")
 

@@ -142,6 +142,8 @@ STRINGS: dict[str, dict[str, str]] = {
                      "en": "The chosen feature is outside the current filters: the map moved "
                            "there, but its layer is not shown."},
     "nothing_matches": {"zh": "没有符合筛选条件的项目。", "en": "Nothing matches the filters."},
+    "finished_not_queued": {"zh": "已完工、已验收的项目不再进入修复清单。",
+                            "en": "Finished and accepted work is never queued for repair."},
     "col_county_rank": {"zh": "全县排名", "en": "County rank"},
     "queue_unavailable": {"zh": "优先排序模块暂不可用：{message}",
                           "en": "The ranking is not available: {message}"},
