@@ -244,8 +244,9 @@ def sidebar_filters(url: str, page: str = "") -> Filter:
     """The filters shared by map, repair list, progress and export; kept in session_state (also
     while a page that does not use them is open). Returns only what ``page`` honours."""
     for key in FILTER_KEYS:  # Streamlit forgets an unshown widget's value: bring it back
-        if key not in st.session_state and f"_kept_{key}" in st.session_state:
-            st.session_state[key] = st.session_state[f"_kept_{key}"]
+        widget = filter_widget(key)
+        if widget not in st.session_state and f"_kept_{key}" in st.session_state:
+            st.session_state[widget] = st.session_state[f"_kept_{key}"]
     shown = PAGE_FILTERS.get(page, FILTER_KEYS)
     if not shown:
         st.session_state["filters"] = Filter()
@@ -256,9 +257,17 @@ def sidebar_filters(url: str, page: str = "") -> Filter:
     if "f_status" in shown:
         filters = _asset_filters(filters)
     for key in shown:
-        st.session_state[f"_kept_{key}"] = st.session_state.get(key)
+        st.session_state[f"_kept_{key}"] = st.session_state.get(filter_widget(key))
     st.session_state["filters"] = filters
     return filters
+
+
+def filter_widget(key: str) -> str:
+    """The widget key of a filter in the current language: the browser keeps the labels a
+    widget was drawn with (chosen values, "All"), so each language has its own widgets, both
+    filled from the one kept choice. Chinese, the default, keeps the plain key."""
+    language = lang()
+    return key if language == DEFAULT_LANG else f"{key}_{language}"
 
 
 def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -267,16 +276,17 @@ def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], t
     all_ = t("f_all", language)
     scope = actor().scope
     own = [c for c in known.townships if scope.sees_township(c)]
-    townships = st.sidebar.multiselect(t("f_township", language), own, key="f_township",
+    townships = st.sidebar.multiselect(t("f_township", language), own, key=filter_widget("f_township"),
                                        placeholder=all_,
                                        format_func=lambda c: known.townships.get(c, c))
     village_codes = [c for c, town in known.village_township.items()
                      if (not townships or town in townships) and scope.sees_township(town)]
     # a village left over from another township is dropped rather than raising in the widget
-    if "f_village" in st.session_state:
-        st.session_state["f_village"] = [v for v in st.session_state["f_village"]
+    village_key = filter_widget("f_village")
+    if village_key in st.session_state:
+        st.session_state[village_key] = [v for v in st.session_state[village_key]
                                          if v in village_codes]
-    villages = st.sidebar.multiselect(t("f_village", language), village_codes, key="f_village",
+    villages = st.sidebar.multiselect(t("f_village", language), village_codes, key=village_key,
                                       placeholder=all_,
                                       format_func=lambda c: known.villages.get(c, c))
     return tuple(townships), tuple(villages)
@@ -286,17 +296,17 @@ def _asset_filters(places: Filter) -> Filter:
     language = lang()
     sb = st.sidebar
     all_ = t("f_all", language)
-    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status", placeholder=all_,
+    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key=filter_widget("f_status"), placeholder=all_,
                               format_func=lambda c: STATUS.label(c, language))
     layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
-    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
+    layers = sb.multiselect(t("f_layer", language), layer_names, key=filter_widget("f_layer"), placeholder=all_,
                             format_func=lambda n: REGISTRY.get(n).label(language))
-    importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key="f_importance",
+    importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key=filter_widget("f_importance"),
                                 placeholder=all_,
                                 format_func=lambda v: t(_IMP_KEYS[v], language))
-    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency", placeholder=all_,
+    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key=filter_widget("f_urgency"), placeholder=all_,
                              format_func=lambda v: t(_IMP_KEYS[v], language))
-    monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
+    monitored = sb.checkbox(t("f_monitored", language), key=filter_widget("f_monitored"))
     return Filter(layers=tuple(layers), statuses=tuple(statuses), townships=places.townships,
                   villages=places.villages, importance=tuple(importance), urgency=tuple(urgency),
                   monitored_only=bool(monitored))
@@ -513,9 +523,13 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         return
     try:
         version = save_status(url, layer, feature_id, new, int(snap["version"]), note or None, on)
-    except StaleEditError as error:
+    except StaleEditError:
         st.error(t("stale", language, version=snap["version"]))
-        st.caption(literal(error))  # names who changed it: a value from the database
+        now = read_record(url, layer, feature_id) or {}
+        # who changed it and to what, in the page's language; database values as plain text
+        st.text(t("stale_now", language, name=now.get("name", ""), user=now.get("updated_by") or "—",
+                  status=STATUS.label(now.get("status"), language) if now.get("status") else "—",
+                  version=now.get("version", "?")))
         return
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))

@@ -6,6 +6,8 @@ Pages call ``t(key, lang)``; layer, field and vocabulary labels come from the la
 
 from __future__ import annotations
 
+from geo.crs import EXPORT_EPSGS, METRIC_EPSG, METRIC_PREFIXED_EPSG, STORAGE_EPSG, WGS84_EPSG
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -29,8 +31,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "or contact the administrator.",
     },
     "error_database": {
-        "zh": "无法连接数据库：{message}",
-        "en": "Cannot reach the database: {message}",
+        "zh": "无法连接数据库 {database}（{host}）。请用 tracker db up 启动本机数据库，"
+              "或检查 TRACKER_DATABASE_URL 设置。",
+        "en": "Cannot reach the database {database} at {host}. Start the private server with "
+              "tracker db up, or check TRACKER_DATABASE_URL.",
+    },
+    "stale_now": {
+        "zh": "“{name}”现为{status}（第 {version} 版），最后由 {user} 修改。",
+        "en": "\"{name}\" is now {status} (version {version}), last changed by {user}.",
     },
     # filters
     "filters": {"zh": "筛选", "en": "Filters"},
@@ -492,3 +500,20 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     entry = STRINGS[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
     return text.format(**values) if values else text
+
+
+# the export coordinate systems in each language (geo.crs.EXPORT_EPSGS holds the English names)
+CRS_NAMES: dict[int, dict[str, str]] = {
+    METRIC_EPSG: {"zh": "CGCS2000 3度带高斯-克吕格投影，中央经线 114°E（坐标不含带号）",
+                  "en": EXPORT_EPSGS[METRIC_EPSG]},
+    METRIC_PREFIXED_EPSG: {"zh": "CGCS2000 3度带高斯-克吕格投影，第 38 带（横坐标含带号）",
+                           "en": EXPORT_EPSGS[METRIC_PREFIXED_EPSG]},
+    STORAGE_EPSG: {"zh": "CGCS2000 地理坐标（经纬度）", "en": EXPORT_EPSGS[STORAGE_EPSG]},
+    WGS84_EPSG: {"zh": "WGS 84 地理坐标（经纬度）", "en": EXPORT_EPSGS[WGS84_EPSG]},
+}
+
+
+def crs_name(epsg: int, lang: str = DEFAULT_LANG) -> str:
+    """``EPSG:4547 — <its name in lang>`` for a choice list."""
+    names = CRS_NAMES.get(epsg)
+    return f"EPSG:{epsg} — {names.get(lang) or names[DEFAULT_LANG]}" if names else f"EPSG:{epsg}"
