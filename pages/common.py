@@ -26,7 +26,7 @@ from layers import REGISTRY
 from layers.accounts import AccountInfo
 from layers.filter import IMPORTANCE, URGENCY, Filter
 from layers.roles import Actor, Scope
-from layers.vocabularies import FILING, STATUS
+from layers.vocabularies import FILING, PASSABLE, STATUS
 from layers.workflow import EDITABLE_FIELDS, change_filing, change_status, edit_fields
 from views import auth
 from views.detail import feature_record, record_facts
@@ -505,6 +505,7 @@ def detail_panel(url: str) -> None:
 def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -> None:
     language = lang()
     current = snap["record"].get("status")
+    current_passable = snap["record"].get("passable")
     codes = status_choices(layer, current)
     new = st.selectbox(t("new_status", language), codes, key=f"new_status_{snap['fid']}",
                        format_func=lambda c: STATUS.label(c, language))
@@ -534,8 +535,12 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))
         return
-    _saved(snap, t("saved", language, name=literal(snap["record"].get("name", "")),
-                   status=STATUS.label(new, language), version=version))
+    message = t("saved", language, name=literal(snap["record"].get("name", "")),
+                status=STATUS.label(new, language), version=version)
+    after = (read_record(url, layer, feature_id) or {}).get("passable")
+    if after and after != current_passable:  # a road's passable state follows its status: say so
+        message += " " + t("passable_follows", language, passable=PASSABLE.label(after, language))
+    _saved(snap, message)
 
 
 def _saved(snap: dict[str, Any], message: str) -> None:

@@ -125,6 +125,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "save_status": {"zh": "保存状态", "en": "Save status"},
     "saved": {"zh": "已保存：{name} 的状态改为 {status}（版本 {version}）。",
               "en": "Saved: {name} is now {status} (version {version})."},
+    "passable_follows": {"zh": "通行状态随之改为“{passable}”（已抢通及以后为通行，此前为不通）。",
+                         "en": "Its passable state follows: now \"{passable}\" (open once reopened, "
+                               "blocked before)."},
     "stale": {
         "zh": "保存失败：该记录已被他人修改（您读取的是第 {version} 版）。未覆盖任何数据，"
               "请刷新后重新确认再修改。",
