@@ -527,10 +527,10 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
     except StaleEditError:
         st.error(t("stale", language, version=snap["version"]))
         now = read_record(url, layer, feature_id) or {}
-        # who changed it and to what, in the page's language; database values as plain text
-        st.text(t("stale_now", language, name=now.get("name", ""), user=now.get("updated_by") or "—",
+        # who changed it and to what, in the page's language; database values kept literal
+        st.caption(literal(t("stale_now", language, name=now.get("name", ""), user=now.get("updated_by") or "—",
                   status=STATUS.label(now.get("status"), language) if now.get("status") else "—",
-                  version=now.get("version", "?")))
+                  version=now.get("version", "?"))))
         return
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))

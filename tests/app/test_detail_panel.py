@@ -40,7 +40,7 @@ def app(app_database_url: str, app_admin: Credentials,
 
 def _facts(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if d.value.shape[1] == 2
-                and list(d.value.columns)[0] in ("字段", "Field"))
+                and d.value.columns[0] in ("字段", "Field"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -60,8 +60,8 @@ def test_the_stale_edit_line_is_chinese_in_chinese(app: AppTest, app_database_ur
     app.button(key="save_status").click().run()
     assert not app.exception
     assert any("已被他人修改" in e.value for e in app.error)
-    line = next(x.value for x in app.text if "最后由" in str(x.value))
-    assert line == f"“沙河湾小学”现为已完工（第 {version + 1} 版），最后由 另一位用户 修改。"
+    line = next(x.value for x in app.caption if "最后由" in str(x.value))
+    assert line == literal(f"“沙河湾小学”现为已完工（第 {version + 1} 版），最后由 另一位用户 修改。")
 
 
 HOST = literal("127.0.0.1")  # shown as literal text (Markdown would read the dots)
