@@ -10,6 +10,7 @@ from geo.db.engine import get_engine
 from layers.vocabularies import FINISHED_STATUSES, STATUS
 from pages import common
 from views import edits, queue, search, tabular
+from views.progress import data_as_of
 from views.schedule import MAX_CREWS
 
 language = common.lang()
@@ -30,11 +31,19 @@ if not rows:
     st.text(common.tr("nothing_matches"))
     if filters.statuses and set(filters.statuses) <= set(FINISHED_STATUSES):
         st.text(common.tr("finished_not_queued"))
+# the reason is the list's point: a wide column (the rest are short codes and numbers)
+reason_config = {common.tr("col_reason"): st.column_config.TextColumn(width="large")}
 table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
-                     on_select="rerun", selection_mode="multi-row")
+                     on_select="rerun", selection_mode="multi-row", column_config=reason_config)
 
 left, right = st.columns(2)
-left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单"),
+with get_engine(url).connect() as conn:
+    stands_on = data_as_of(conn)
+heading = [common.tr("xlsx_title"),
+           common.tr("xlsx_made", when=chinatime.text(chinatime.now()), as_of=stands_on, n=len(frame)),
+           common.tr("xlsx_filters",
+                     words=tabular.filter_words(filters, common.names(url), language, text))]
+left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单", heading),
                      file_name="repair_queue.xlsx", key="dl_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
