@@ -102,6 +102,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "households_one_risk_legend": {"zh": "有 1 个风险点", "en": "One open risk"},
     "households_ok_legend": {"zh": "无风险点", "en": "No open risk"},
     "legend_repairs": {"zh": "线路（颜色 = 修复状态）", "en": "Lines (colour = repair status)"},
+    "legend_lines": {"zh": "线路（实线 = 公路，虚线 = 10千伏线路；颜色 = 修复状态）",
+                     "en": "Lines (solid = road, dashed = 10 kV line; colour = repair status)"},
     "legend_facilities": {"zh": "设施（圈色 = 类别，填色 = 修复状态；灰色小圈 = 未受损）",
                           "en": "Facilities (ring = kind, fill = repair status; small grey = "
                                 "undamaged)"},
