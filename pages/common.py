@@ -252,10 +252,12 @@ def sidebar_filters(url: str, page: str = "") -> Filter:
         st.session_state["filters"] = Filter()
         return Filter()
     st.sidebar.subheader(t("filters", lang()))
-    places = _place_filters(url, shown)
-    filters = Filter(townships=places[0], villages=places[1])
-    if "f_status" in shown:
-        filters = _asset_filters(filters)
+    assets = "f_status" in shown
+    statuses, layers = _status_layer_filters() if assets else ((), ())
+    townships, villages = _place_filters(url, shown)
+    filters = Filter(layers=layers, statuses=statuses, townships=townships, villages=villages)
+    if assets:
+        filters = _tier_filters(filters)
     for key in shown:
         st.session_state[f"_kept_{key}"] = st.session_state.get(filter_widget(key))
     st.session_state["filters"] = filters
@@ -292,23 +294,31 @@ def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], t
     return tuple(townships), tuple(villages)
 
 
-def _asset_filters(places: Filter) -> Filter:
+def _status_layer_filters() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    language = lang()
+    all_ = t("f_all", language)
+    statuses = st.sidebar.multiselect(t("f_status", language), STATUS.codes,
+                                      key=filter_widget("f_status"), placeholder=all_,
+                                      format_func=lambda c: STATUS.label(c, language))
+    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
+    layers = st.sidebar.multiselect(t("f_layer", language), layer_names,
+                                    key=filter_widget("f_layer"), placeholder=all_,
+                                    format_func=lambda n: REGISTRY.get(n).label(language))
+    return tuple(statuses), tuple(layers)
+
+
+def _tier_filters(chosen: Filter) -> Filter:
     language = lang()
     sb = st.sidebar
     all_ = t("f_all", language)
-    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key=filter_widget("f_status"), placeholder=all_,
-                              format_func=lambda c: STATUS.label(c, language))
-    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
-    layers = sb.multiselect(t("f_layer", language), layer_names, key=filter_widget("f_layer"), placeholder=all_,
-                            format_func=lambda n: REGISTRY.get(n).label(language))
-    importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key=filter_widget("f_importance"),
-                                placeholder=all_,
+    importance = sb.multiselect(t("f_importance", language), IMPORTANCE,
+                                key=filter_widget("f_importance"), placeholder=all_,
                                 format_func=lambda v: t(_IMP_KEYS[v], language))
-    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key=filter_widget("f_urgency"), placeholder=all_,
-                             format_func=lambda v: t(_IMP_KEYS[v], language))
+    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key=filter_widget("f_urgency"),
+                             placeholder=all_, format_func=lambda v: t(_IMP_KEYS[v], language))
     monitored = sb.checkbox(t("f_monitored", language), key=filter_widget("f_monitored"))
-    return Filter(layers=tuple(layers), statuses=tuple(statuses), townships=places.townships,
-                  villages=places.villages, importance=tuple(importance), urgency=tuple(urgency),
+    return Filter(layers=chosen.layers, statuses=chosen.statuses, townships=chosen.townships,
+                  villages=chosen.villages, importance=tuple(importance), urgency=tuple(urgency),
                   monitored_only=bool(monitored))
 
 
