@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.app import load_scenario
+from tests.helpers.app import load_scenario, make_account, sign_in
 from tests.helpers.bureau import counts, transport_zip, zip_bytes
 
 pytestmark = pytest.mark.postgis
@@ -28,10 +28,9 @@ def database(fresh_database: Callable[..., str]) -> str:
 @pytest.fixture
 def app(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("TRACKER_DATABASE_URL", database)
-    monkeypatch.setenv("TRACKER_USER", "页面导入")
     monkeypatch.delenv("TRACKER_DEV", raising=False)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    sign_in(at, make_account(database, "admin"))  # imports are the county administrator's
     at.switch_page(PAGE).run()
     yield at
 
@@ -70,14 +69,16 @@ def test_check_then_import(app: AppTest, database: str, tmp_path: Path) -> None:
     after = stored(database)
     assert after["roads"] == before["roads"] and after["import_log"] == 1
     recent = app.dataframe[-1].value
-    assert recent["导入人"].tolist() == ["页面导入"] and recent["更新"].tolist() == [2]
+    signed_in = app.session_state["signed_in"].username  # recorded as the account that imported
+    assert recent["导入人"].tolist() == [signed_in] and recent["更新"].tolist() == [2]
 
 
 def test_hostile_upload_is_one_sentence_as_text(app: AppTest, database: str) -> None:
     evil = zip_bytes({"../../x.shp": b"1", "x.dbf": b"1", "x.shx": b"1"})
     before = stored(database)
     app.file_uploader(key="im_file").set_value(("**evil**.zip", evil, "application/zip")).run()
-    assert not app.exception and not app.get("button")  # refused on arrival: nothing to check
+    page_buttons = [b for b in app.get("button") if b.key != "sign_out"]  # the sidebar's own
+    assert not app.exception and not page_buttons  # refused on arrival: nothing to check
     assert app.error[0].value == "文件未能导入："
     assert "**evil**.zip holds a file with an unsafe path" in texts(app)  # shown as text, not bold
     assert stored(database) == before
