@@ -90,12 +90,15 @@ def main() -> None:
             common.sign_in_form(url)
             return
         common.account_box(account)
-        common.sidebar_filters(url)
+        common.sidebar_filters(url, page.url_path)
         page.run()
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))
     except sa_exc.OperationalError as error:
-        st.error(t("error_database", language, message=literal(unreachable(make_url(url), error))))
+        where = make_url(url)
+        log.warning("%s", unreachable(where, error))  # the driver's reason, for the operator
+        st.error(t("error_database", language, database=literal(where.database or ""),
+                   host=literal(where.query.get("host") or where.host or "localhost")))
     except Exception:
         if settings.dev:
             raise

@@ -8,6 +8,7 @@ import sys
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from cli.rank import pad
 from geo.db import migrate
 from geo.db.cluster import DB_NAME, Cluster
 from geo.db.engine import check_connection, database_url, describe, get_engine, unreachable
@@ -96,7 +97,7 @@ def status() -> int:
         if revision:
             for layer in REGISTRY:
                 count = conn.execute(sa.select(sa.func.count()).select_from(layer.table)).scalar()
-                print(f"  {layer.name:<14} {layer.zh:<8} {count:>9}")
+                print(f"  {layer.name:<14} {pad(layer.zh, 16)} {count:>9}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import unicodedata
 from typing import Any, TextIO
@@ -21,8 +22,9 @@ from geo.errors import ValidationError
 from geo.io import cells
 from geo.rank.core import CannotRank, QueueRow, RankResult, row_dict, rows_frame
 from geo.settings import get_settings
-from layers.filter import parse_filter
+from layers.filter import Filter, parse_filter
 from layers.overrides import clear_override, set_override
+from layers.vocabularies import FINISHED_STATUSES
 from views import schedule
 from views.queue import rank_queue
 
@@ -36,7 +38,13 @@ TABLE_COLUMNS = (
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    cmd = sub.add_parser("rank", help="repair priority queue with reasons (先重点后一般)")
+    cmd = sub.add_parser(
+        "rank", help="repair priority queue with reasons (先重点后一般)",
+        description="The repair priority queue of the damaged assets still to repair (修复优先级队列): "
+                    "key (重点) before general (一般), emergency (应急) before long-term (长远), then "
+                    "by the households each task gives back; every row says why. Finished work "
+                    "(已完工, 已验收) and households are not repair tasks. The table wraps its "
+                    "reasons to the terminal's width.")
     cmd.add_argument("--township", help="township code(s) or name(s), comma-separated")
     cmd.add_argument("--layer", help="layer name(s) or label(s), e.g. roads or 水毁公路")
     cmd.add_argument("--status", help="status code(s) or label(s), e.g. not_started,抢通中")
@@ -65,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         with engine.connect() as conn:
             chosen = parse_filter(conn, layers=args.layer, statuses=args.status,
                                   townships=args.township)
+            not_queued(chosen)
             result = rank_queue(conn, chosen, rules=args.rules)
     except sa_exc.OperationalError as error:
         raise unreachable(engine.url, error) from None
@@ -151,20 +160,31 @@ def write(result: RankResult, fmt: str, out: TextIO, *, limit: int = 0) -> None:
         # formulas never run; CRLF rows (RFC 4180): a value with a CR is quoted, not split
         cells.csv_frame(frame).to_csv(out, index=False, lineterminator="\r\n")
     else:
-        out.write(table(rows, result.cannot_rank))
+        out.write(table(rows, result.cannot_rank, shutil.get_terminal_size((160, 24)).columns))
 
 
-def table(rows: list[QueueRow], cannot: list[CannotRank]) -> str:
+def not_queued(chosen: Filter) -> None:
+    """Refuse, in one sentence, a choice that can never have a repair task."""
+    if chosen.layers and set(chosen.layers) <= {"households"}:
+        raise ValidationError("households are not repair tasks; see them with 'tracker export "
+                              "--layer households' or the 农户 page, or rank --layer roads etc.")
+    if chosen.statuses and set(chosen.statuses) <= set(FINISHED_STATUSES):
+        raise ValidationError("finished work (已完工 done, 已验收 accepted) is never queued for "
+                              "repair; choose an open status, or see progress with 'tracker report'.")
+
+
+def table(rows: list[QueueRow], cannot: list[CannotRank], width: int = 160) -> str:
+    """The queue as aligned columns; the reason, last, wraps to ``width`` under itself."""
     lines = [f"修复优先级队列 Repair priority queue — {len(rows)} 项任务 tasks"]
     cells = [[label for _, label in TABLE_COLUMNS]]
     for row in rows:
         data = row_dict(row) | {"reason": row.reason}
         cells.append([_cell(data.get(key)) for key, _ in TABLE_COLUMNS])
-    lines += _aligned(cells)
+    lines += _aligned(cells, width)
     if cannot:
         lines += ["", f"无法排序 Cannot rank — {len(cannot)} 项"]
         lines += _aligned([["图层", "编码", "名称", "乡镇", "状态", "原因"]] + [
-            [c.layer_zh, c.code, c.name, c.township, c.status, c.reason] for c in cannot])
+            [c.layer_zh, c.code, c.name, c.township, c.status, c.reason] for c in cannot], width)
     return "\n".join(lines) + "\n"
 
 
@@ -178,8 +198,36 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _aligned(cells: list[list[str]]) -> list[str]:
-    """Pad every column but the last to its widest cell (Chinese characters count double)."""
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` screen columns (Chinese characters count double)."""
+    return text + " " * max(width - _width(text), 0)
+
+
+MIN_REASON = 24  # screen columns: narrower than this the reason goes on lines of its own width
+
+
+def _aligned(cells: list[list[str]], width: int = 160) -> list[str]:
+    """Pad every column but the last to its widest cell (Chinese characters count double); the
+    last wraps to fit ``width``, its further lines indented under it."""
     widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]) - 1)]
-    return ["  ".join([c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=False)]
-                      + [r[-1]]) for r in cells]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(width - indent, MIN_REASON)
+    out = []
+    for r in cells:
+        head = "  ".join([pad(c, w) for c, w in zip(r, widths, strict=False)] + [""])
+        parts = _wrap(r[-1], room)
+        out.append(head + parts[0])
+        out += [" " * indent + part for part in parts[1:]]
+    return out
+
+
+def _wrap(text: str, room: int) -> list[str]:
+    """``text`` in pieces of at most ``room`` screen columns (a Chinese character counts two)."""
+    parts, line = [], ""
+    for ch in text:
+        if _width(line + ch) > room:
+            parts.append(line)
+            line = ""
+        if line or not ch.isspace():  # a piece never starts with the space it was cut at
+            line += ch
+    return [*parts, line]

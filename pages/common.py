@@ -26,7 +26,7 @@ from layers import REGISTRY
 from layers.accounts import AccountInfo
 from layers.filter import IMPORTANCE, URGENCY, Filter
 from layers.roles import Actor, Scope
-from layers.vocabularies import FILING, STATUS
+from layers.vocabularies import FILING, PASSABLE, STATUS
 from layers.workflow import EDITABLE_FIELDS, change_filing, change_status, edit_fields
 from views import auth
 from views import ledger as views_ledger
@@ -44,6 +44,7 @@ from views.names import Names, load_names, township_seats
 from views.progress import progress_frames
 from views.queue import LiveRanking, after_edit, live_ranking
 from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
+from views.search import Hit, hit_label, search
 from views.selection import Queue, select
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
@@ -254,49 +255,106 @@ def clear_views() -> None:
 
 
 # --- sidebar ------------------------------------------------------------------------------
-def sidebar_filters(url: str) -> Filter:
-    """The filters shared by map, repair list, progress and export; kept in session_state."""
-    language = lang()
-    known = names(url)
-    sb = st.sidebar
-    sb.subheader(t("filters", language))
-    all_ = t("f_all", language)
-    statuses = sb.multiselect(t("f_status", language), STATUS.codes, key="f_status", placeholder=all_,
-                              format_func=lambda c: STATUS.label(c, language))
-    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
-    layers = sb.multiselect(t("f_layer", language), layer_names, key="f_layer", placeholder=all_,
-                            format_func=lambda n: REGISTRY.get(n).label(language))
-    scope = actor().scope
-    own = [c for c in known.townships if scope.sees_township(c)]
-    townships = sb.multiselect(t("f_township", language), own, key="f_township",
-                               placeholder=all_,
-                               format_func=lambda c: known.townships.get(c, c))
-    village_codes = [c for c, town in known.village_township.items()
-                     if (not townships or town in townships) and scope.sees_township(town)]
-    # a village left over from another township is dropped rather than raising in the widget
-    if "f_village" in st.session_state:
-        st.session_state["f_village"] = [v for v in st.session_state["f_village"]
-                                         if v in village_codes]
-    villages = sb.multiselect(t("f_village", language), village_codes, key="f_village", placeholder=all_,
-                              format_func=lambda c: known.villages.get(c, c))
-    importance = sb.multiselect(t("f_importance", language), IMPORTANCE, key="f_importance",
-                                placeholder=all_,
-                                format_func=lambda v: t(_IMP_KEYS[v], language))
-    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key="f_urgency", placeholder=all_,
-                             format_func=lambda v: t(_IMP_KEYS[v], language))
-    monitored = sb.checkbox(t("f_monitored", language), key="f_monitored")
-    filters = Filter(layers=tuple(layers), statuses=tuple(statuses), townships=tuple(townships),
-                     villages=tuple(villages), importance=tuple(importance), urgency=tuple(urgency),
-                     monitored_only=bool(monitored))
+FILTER_KEYS = ("f_status", "f_layer", "f_township", "f_village", "f_importance", "f_urgency",
+               "f_monitored")
+# the filters each page honours (others: all of them); a filter a page ignores is not shown there
+PAGE_FILTERS: dict[str, tuple[str, ...]] = {
+    "households": ("f_township", "f_village"),
+    "import": (),
+    "accounts": (),
+}
+
+
+def sidebar_filters(url: str, page: str = "") -> Filter:
+    """The filters shared by map, repair list, progress and export; kept in session_state (also
+    while a page that does not use them is open). Returns only what ``page`` honours."""
+    for key in FILTER_KEYS:  # Streamlit forgets an unshown widget's value: bring it back
+        widget = filter_widget(key)
+        if widget not in st.session_state and f"_kept_{key}" in st.session_state:
+            st.session_state[widget] = st.session_state[f"_kept_{key}"]
+    shown = PAGE_FILTERS.get(page, FILTER_KEYS)
+    if not shown:
+        st.session_state["filters"] = Filter()
+        return Filter()
+    st.sidebar.subheader(t("filters", lang()))
+    assets = "f_status" in shown
+    statuses, layers = _status_layer_filters() if assets else ((), ())
+    townships, villages = _place_filters(url, shown)
+    filters = Filter(layers=layers, statuses=statuses, townships=townships, villages=villages)
+    if assets:
+        filters = _tier_filters(filters)
+    for key in shown:
+        st.session_state[f"_kept_{key}"] = st.session_state.get(filter_widget(key))
     st.session_state["filters"] = filters
     return filters
 
 
-def show_counts(data: dict[str, Any]) -> None:
-    """Counts of the filtered set per layer: the same numbers on the map and the list pages."""
+def filter_widget(key: str) -> str:
+    """The widget key of a filter in the current language: the browser keeps the labels a
+    widget was drawn with (chosen values, "All"), so each language has its own widgets, both
+    filled from the one kept choice. Chinese, the default, keeps the plain key."""
+    language = lang()
+    return key if language == DEFAULT_LANG else f"{key}_{language}"
+
+
+def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    language = lang()
+    known = names(url)
+    all_ = t("f_all", language)
+    scope = actor().scope
+    own = [c for c in known.townships if scope.sees_township(c)]
+    townships = st.sidebar.multiselect(t("f_township", language), own, key=filter_widget("f_township"),
+                                       placeholder=all_,
+                                       format_func=lambda c: known.townships.get(c, c))
+    village_codes = [c for c, town in known.village_township.items()
+                     if (not townships or town in townships) and scope.sees_township(town)]
+    # a village left over from another township is dropped rather than raising in the widget
+    village_key = filter_widget("f_village")
+    if village_key in st.session_state:
+        st.session_state[village_key] = [v for v in st.session_state[village_key]
+                                         if v in village_codes]
+    villages = st.sidebar.multiselect(t("f_village", language), village_codes, key=village_key,
+                                      placeholder=all_,
+                                      format_func=lambda c: known.villages.get(c, c))
+    return tuple(townships), tuple(villages)
+
+
+def _status_layer_filters() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    language = lang()
+    all_ = t("f_all", language)
+    statuses = st.sidebar.multiselect(t("f_status", language), STATUS.codes,
+                                      key=filter_widget("f_status"), placeholder=all_,
+                                      format_func=lambda c: STATUS.label(c, language))
+    layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
+    layers = st.sidebar.multiselect(t("f_layer", language), layer_names,
+                                    key=filter_widget("f_layer"), placeholder=all_,
+                                    format_func=lambda n: REGISTRY.get(n).label(language))
+    return tuple(statuses), tuple(layers)
+
+
+def _tier_filters(chosen: Filter) -> Filter:
+    language = lang()
+    sb = st.sidebar
+    all_ = t("f_all", language)
+    importance = sb.multiselect(t("f_importance", language), IMPORTANCE,
+                                key=filter_widget("f_importance"), placeholder=all_,
+                                format_func=lambda v: t(_IMP_KEYS[v], language))
+    urgency = sb.multiselect(t("f_urgency", language), URGENCY, key=filter_widget("f_urgency"),
+                             placeholder=all_, format_func=lambda v: t(_IMP_KEYS[v], language))
+    monitored = sb.checkbox(t("f_monitored", language), key=filter_widget("f_monitored"))
+    return Filter(layers=chosen.layers, statuses=chosen.statuses, townships=chosen.townships,
+                  villages=chosen.villages, importance=tuple(importance), urgency=tuple(urgency),
+                  monitored_only=bool(monitored))
+
+
+def show_counts(data: dict[str, Any], empty_note: bool = True) -> None:
+    """Counts of the filtered set per layer: the same numbers on the map and the list pages;
+    ``empty_note``: say "nothing matches" when the filters leave nothing (not zeros alone)."""
     language = lang()
     counts: dict[str, int] = data["counts"]
     assets = sum(n for name, n in counts.items() if name != "households")
+    if empty_note and not any(counts.values()):
+        st.text(t("nothing_matches", language))
     cols = st.columns(3)
     cols[0].metric(t("m_assets", language), assets)
     cols[1].metric(t("m_tasks", language), len(data["queue"]))
@@ -482,6 +540,7 @@ def detail_panel(url: str) -> None:
 def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) -> None:
     language = lang()
     current = snap["record"].get("status")
+    current_passable = snap["record"].get("passable")
     codes = status_choices(layer, current)
     new = st.selectbox(t("new_status", language), codes, key=f"new_status_{snap['fid']}",
                        format_func=lambda c: STATUS.label(c, language))
@@ -500,15 +559,23 @@ def _status_editor(url: str, layer: str, feature_id: int, snap: dict[str, Any]) 
         return
     try:
         version = save_status(url, layer, feature_id, new, int(snap["version"]), note or None, on)
-    except StaleEditError as error:
+    except StaleEditError:
         st.error(t("stale", language, version=snap["version"]))
-        st.caption(literal(error))  # names who changed it: a value from the database
+        now = read_record(url, layer, feature_id) or {}
+        # who changed it and to what, in the page's language; database values kept literal
+        st.caption(literal(t("stale_now", language, name=now.get("name", ""), user=now.get("updated_by") or "—",
+                  status=STATUS.label(now.get("status"), language) if now.get("status") else "—",
+                  version=now.get("version", "?"))))
         return
     except TrackerError as error:
         st.error(t("error_friendly", language, message=literal(error)))
         return
-    _saved(snap, t("saved", language, name=literal(snap["record"].get("name", "")),
-                   status=STATUS.label(new, language), version=version))
+    message = t("saved", language, name=literal(snap["record"].get("name", "")),
+                status=STATUS.label(new, language), version=version)
+    after = (read_record(url, layer, feature_id) or {}).get("passable")
+    if after and after != current_passable:  # a road's passable state follows its status: say so
+        message += " " + t("passable_follows", language, passable=PASSABLE.label(after, language))
+    _saved(snap, message)
 
 
 def _saved(snap: dict[str, Any], message: str) -> None:
@@ -648,3 +715,25 @@ def clearance(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...], lan
     """动态清零 on the progress page (views.clearance)."""
     with get_engine(url).connect() as conn:
         return clearance_data(conn, Scope.from_key(scope), Filter.from_key(filter_key), as_of, language)
+# --- search ------------------------------------------------------------------------------------
+def find_box(url: str, key: str) -> tuple[str, list[Hit], Hit | None]:
+    """The search field: what was typed, its hits within the account's scope (a township account
+    finds only its township), and the chosen one (the best by default, so typing and Enter
+    suffice). Says so when nothing matches."""
+    language = lang()
+    text = st.text_input(t("find", language), key=f"{key}_text",
+                         placeholder=t("find_placeholder", language)).strip()
+    if not text:
+        return "", [], None
+    own = actor().scope.township
+    with get_engine(url).connect() as conn:
+        hits = search(conn, text, limit=20, townships=(own,) if own else ())
+    if not hits:
+        st.text(t("find_none", language, text=text))
+        return text, [], None
+    labels = {hit.fid: hit_label(hit, names(url), language) for hit in hits}
+    if st.session_state.get(f"{key}_pick") not in labels:
+        st.session_state.pop(f"{key}_pick", None)  # a new search starts at its best hit
+    chosen = st.selectbox(t("find_pick", language, n=len(hits)), list(labels), key=f"{key}_pick",
+                          format_func=lambda fid: labels.get(fid, fid))
+    return text, hits, next((h for h in hits if h.fid == chosen), hits[0])

@@ -16,6 +16,7 @@ from layers import REGISTRY
 from layers.filter import Filter
 from pages import common
 from views.downloads import ExportRequest, export_bytes
+from views.i18n import crs_name
 
 language = common.lang()
 url = common.db_url()
@@ -32,7 +33,7 @@ fmt = st.selectbox(common.tr("export_format"), list(FORMAT_LABELS), key="ex_form
 crs_codes = list(EXPORT_EPSGS)
 epsg = st.selectbox(common.tr("export_crs"), crs_codes, key="ex_crs",
                     index=crs_codes.index(METRIC_EPSG), disabled=fmt == "geojson",
-                    format_func=lambda c: f"EPSG:{c} — {EXPORT_EPSGS[c]}")
+                    format_func=lambda c: crs_name(c, language))
 encoding = st.selectbox(common.tr("export_encoding"), list(ENCODINGS), key="ex_encoding",
                         disabled=fmt != "shp")
 current = st.checkbox(common.tr("export_current"), key="ex_current")

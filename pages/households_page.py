@@ -30,6 +30,8 @@ if scope.households_in_full:
     st.metric(common.tr("m_households"), len(frame))
 else:
     st.metric(common.tr("m_households"), int(frame[common.tr("m_households")].sum()) if len(frame) else 0)
+if not len(frame):
+    st.text(common.tr("nothing_matches"))
 st.dataframe(frame, hide_index=True, width="stretch", height=560)
 
 if scope.role in ("admin", "township"):

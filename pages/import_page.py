@@ -22,7 +22,7 @@ from layers import REGISTRY
 from layers.imports.columns import IGNORE, layer_roles, target_label
 from pages import common
 from views import import_report
-from views.i18n import t
+from views.i18n import crs_name, t
 from views.imports import ImportReport, ImportRequest, import_upload, recent_imports_frame, upload_tables
 
 language = common.lang()
@@ -47,7 +47,7 @@ left, right = st.columns(2)
 encoding = left.radio(common.tr("im_encoding_choice"), [AUTO, "GBK", "UTF-8"], key="im_encoding",
                       horizontal=True, format_func=lambda e: e or t("im_encoding_auto", language))
 epsg = right.selectbox(common.tr("im_crs_choice"), CRS_CHOICES, key="im_crs",
-                       format_func=lambda c: f"EPSG:{c}" if c else t("im_crs_auto", language))
+                       format_func=lambda c: crs_name(int(c), language) if c else t("im_crs_auto", language))
 gcj02 = left.checkbox(common.tr("im_gcj02"), key="im_gcj02")
 make_valid = right.checkbox(common.tr("im_make_valid"), key="im_make_valid")
 bureau = left.text_input(common.tr("im_bureau"), key="im_bureau").strip()

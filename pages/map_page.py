@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 from geo.settings import get_settings
 from layers import REGISTRY
 from pages import common
+from views import search
 from views.map import geojson, render, viewport
 
 language = common.lang()
@@ -29,6 +30,19 @@ place = (filters.townships, filters.villages)
 frames = common.frames(url, language, *place)
 # fitted to the chosen villages/townships (else the county); a status change keeps the view
 center, zoom = viewport.view_for(filters, common.names(url), common.seats(url), frames)
+# a found place or asset: the map zooms there, outlines it and opens its detail (once per
+# choice, so a later click on the map still opens what was clicked)
+found = common.find_box(url, "map_find")[2]
+if found is not None:
+    if found.fid != st.session_state.get("_last_found"):
+        st.session_state["_last_found"] = found.fid
+        st.session_state["selected"] = found.fid
+    if found.bounds is not None:
+        center, zoom = viewport.fit_view(found.bounds)
+    shown_fids = {f["properties"]["fid"] for layer in collections.values()
+                  for f in layer["features"]}
+    if found.layer not in ("townships", "villages") and found.fid not in shown_fids:
+        st.caption(common.tr("find_outside"))
 # The notes below may come and go as the view loads other features; kept in one container so
 # the map's place on the page never shifts (a shifted component is remounted: the view is lost).
 notes = st.container()
@@ -73,7 +87,8 @@ with left:
         key="map_viewport" if in_view else "map",
         height=620,
         use_container_width=True,
-        feature_group_to_add=render.feature_groups({**shown, **outlines}, language),
+        feature_group_to_add=render.feature_groups({**shown, **outlines}, language)
+        + ([render.found_group(search.highlight(found), common.tr("find"))] if found else []),
         layer_control=folium.LayerControl(collapsed=True),
         center=center,
         zoom=zoom,

@@ -13,7 +13,7 @@ from layers.vocabularies import STATUS
 from pages import common
 from views.dispatch import dispatch_report, timeline
 from views.map.geojson import STATUS_COLORS
-from views.progress import house_deadline
+from views.progress import data_as_of, house_deadline
 
 language = common.lang()
 url = common.db_url()
@@ -21,8 +21,16 @@ filters = common.current_filter()
 scope = common.scope_key()
 
 st.subheader(common.tr("progress_title"))
-as_of = st.date_input(common.tr("as_of"), value=chinatime.today(), key="as_of")
+with get_engine(url).connect() as conn:
+    stands_on = data_as_of(conn)  # the data's own day, not today: deadlines judged as of then
+as_of = st.date_input(common.tr("as_of"), value=stands_on, max_value=chinatime.today(),
+                      key="as_of")
+if filters.needs_queue:  # a tier chooses queued tasks: count exactly those the list shows
+    chosen = common.selection(url, scope, filters.key(), language)
+    filters = filters.with_ids(chosen["ids"])
 frames = common.progress(url, scope, filters.key(), language, as_of)
+if int(frames["by_status"][common.tr("col_total")].sum()) == 0:
+    st.text(common.tr("nothing_matches"))
 
 st.markdown(f"#### {common.tr('by_status_layer')}")
 by_status = frames["by_status"]

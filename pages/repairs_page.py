@@ -7,9 +7,10 @@ import streamlit as st
 
 from geo import chinatime
 from geo.db.engine import get_engine
-from layers.vocabularies import STATUS
+from layers.vocabularies import FINISHED_STATUSES, STATUS
 from pages import common
-from views import edits, queue, tabular
+from views import edits, queue, search, tabular
+from views.progress import data_as_of
 from views.schedule import MAX_CREWS
 
 language = common.lang()
@@ -18,21 +19,31 @@ filters = common.current_filter()
 data = common.selection(url, common.scope_key(), filters.key(), language)
 
 st.subheader(common.tr("repairs_title"))
-common.show_counts(data)
+common.show_counts(data, empty_note=False)
 
-frame = queue.queue_frame(data["queue"], common.names(url), language)
-query = st.text_input(common.tr("search"), key="repairs_search").strip()
-if query:
-    name_col, reason_col = common.tr("col_name"), common.tr("col_reason")
-    hit = (frame[name_col].astype(str).str.contains(query, regex=False)
-           | frame[reason_col].astype(str).str.contains(query, regex=False))
-    frame = frame[hit]
+rows = list(data["queue"])
+text, hits, _ = common.find_box(url, "repairs_find")
+if text:  # the map's search: a found asset, township or village, or the text in name/reason
+    rows = search.queue_hits(rows, hits, text, common.names(url))
+frame = queue.queue_frame(rows, common.names(url), language)
 st.caption(common.tr("count_tasks", n=len(frame)))
+if not rows:
+    st.text(common.tr("nothing_matches"))
+    if filters.statuses and set(filters.statuses) <= set(FINISHED_STATUSES):
+        st.text(common.tr("finished_not_queued"))
+# the reason is the list's point: a wide column (the rest are short codes and numbers)
+reason_config = {common.tr("col_reason"): st.column_config.TextColumn(width="large")}
 table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
-                     on_select="rerun", selection_mode="multi-row")
+                     on_select="rerun", selection_mode="multi-row", column_config=reason_config)
 
 left, right = st.columns(2)
-left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单"),
+with get_engine(url).connect() as conn:
+    stands_on = data_as_of(conn)
+heading = [common.tr("xlsx_title"),
+           common.tr("xlsx_made", when=chinatime.text(chinatime.now()), as_of=stands_on, n=len(frame)),
+           common.tr("xlsx_filters",
+                     words=tabular.filter_words(filters, common.names(url), language, text))]
+left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单", heading),
                      file_name="repair_queue.xlsx", key="dl_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
@@ -40,7 +51,7 @@ right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
 
 # --- bulk change of the chosen rows ------------------------------------------------------------
 positions = list(table.selection.rows) if table is not None and table.selection else []
-chosen = [data["queue"][int(frame.index[p])] for p in positions if p < len(frame)]
+chosen = [rows[p] for p in positions if p < len(rows)]
 with st.expander(common.tr("bulk_title", n=len(chosen)), expanded=bool(chosen)):
     if not chosen:
         st.caption(common.tr("bulk_hint"))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from geo import chinatime
 from layers import REGISTRY
 from layers.base import Layer
 from layers.roles import Scope
+from views.i18n import t
 from views.names import Names
 
 
@@ -51,25 +54,36 @@ def _township(bind: sa.Connection, spec: Layer, record: Mapping[str, Any]) -> st
     return None
 
 
+# what a user opens the panel for, first: above the fold of the facts table
+FIRST_FACTS = ("name", "status", "deadline", "resp_unit", "passable", "township_code",
+               "village_code")
+
+
 def record_facts(spec: Layer, record: Mapping[str, Any], names: Names,
                  lang: str) -> list[tuple[str, str]]:
-    """(label, text) of a record's public fields, vocabulary codes shown as labels."""
+    """(label, text) of a record's public fields, vocabulary codes shown as labels, times in
+    China Standard Time to the minute; name, status, deadline and responsible unit first."""
+    fields = sorted(spec.public_fields(), key=lambda f: (
+        FIRST_FACTS.index(f.column) if f.column in FIRST_FACTS else len(FIRST_FACTS)))
     out = []
-    for f in spec.public_fields():
+    for f in fields:
         value = record.get(f.column)
         if value is None or value == "" or value == []:
             continue
+        label = f.label(lang)
         if f.vocab is not None:
             text = f.vocab.label(str(value), lang)
-        elif f.column == "township_code":
-            text = f"{names.township(value)} ({value})"
-        elif f.column == "village_code":
-            text = f"{names.village(value)} ({value})"
+        elif f.column in ("township_code", "village_code"):  # the name, its code after it
+            place = names.township(value) if f.column == "township_code" else names.village(value)
+            label = t("col_township" if f.column == "township_code" else "col_village", lang)
+            text = f"{place} ({value})" if place else str(value)
         elif f.kind == "codes" and isinstance(value, list | tuple):
             text = "、".join(names.village(v) or str(v) for v in value)
         elif f.kind == "bool":
             text = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        elif isinstance(value, dt.datetime):
+            text = chinatime.text(value)
         else:
             text = str(value)
-        out.append((f.label(lang), text))
+        out.append((label, text))
     return out

@@ -6,6 +6,8 @@ Pages call ``t(key, lang)``; layer, field and vocabulary labels come from the la
 
 from __future__ import annotations
 
+from geo.crs import EXPORT_EPSGS, METRIC_EPSG, METRIC_PREFIXED_EPSG, STORAGE_EPSG, WGS84_EPSG
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -29,8 +31,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "or contact the administrator.",
     },
     "error_database": {
-        "zh": "无法连接数据库：{message}",
-        "en": "Cannot reach the database: {message}",
+        "zh": "无法连接数据库 {database}（{host}）。请用 tracker db up 启动本机数据库，"
+              "或检查 TRACKER_DATABASE_URL 设置。",
+        "en": "Cannot reach the database {database} at {host}. Start the private server with "
+              "tracker db up, or check TRACKER_DATABASE_URL.",
+    },
+    "stale_now": {
+        "zh": "“{name}”现为{status}（第 {version} 版），最后由 {user} 修改。",
+        "en": "\"{name}\" is now {status} (version {version}), last changed by {user}.",
     },
     # filters
     "filters": {"zh": "筛选", "en": "Filters"},
@@ -94,6 +102,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "households_one_risk_legend": {"zh": "有 1 个风险点", "en": "One open risk"},
     "households_ok_legend": {"zh": "无风险点", "en": "No open risk"},
     "legend_repairs": {"zh": "线路（颜色 = 修复状态）", "en": "Lines (colour = repair status)"},
+    "legend_lines": {"zh": "线路（实线 = 公路，虚线 = 10千伏线路；颜色 = 修复状态）",
+                     "en": "Lines (solid = road, dashed = 10 kV line; colour = repair status)"},
     "legend_facilities": {"zh": "设施（圈色 = 类别，填色 = 修复状态；灰色小圈 = 未受损）",
                           "en": "Facilities (ring = kind, fill = repair status; small grey = "
                                 "undamaged)"},
@@ -117,6 +127,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "save_status": {"zh": "保存状态", "en": "Save status"},
     "saved": {"zh": "已保存：{name} 的状态改为 {status}（版本 {version}）。",
               "en": "Saved: {name} is now {status} (version {version})."},
+    "passable_follows": {"zh": "通行状态随之改为“{passable}”（已抢通及以后为通行，此前为不通）。",
+                         "en": "Its passable state follows: now \"{passable}\" (open once reopened, "
+                               "blocked before)."},
     "stale": {
         "zh": "保存失败：该记录已被他人修改（您读取的是第 {version} 版）。未覆盖任何数据，"
               "请刷新后重新确认再修改。",
@@ -132,6 +145,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
     "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
     "search": {"zh": "搜索名称或原因", "en": "Search name or reason"},
+    "find": {"zh": "查找（村、乡镇、编码、路线桩号或名称）",
+             "en": "Find (village, township, code, route and chainage, or name)"},
+    "find_placeholder": {"zh": "如 侯集、X003 K12+300", "en": "e.g. 侯集, X003 K12+300"},
+    "find_none": {"zh": "没有与“{text}”匹配的地点或设施。",
+                  "en": "Nothing matches \"{text}\"."},
+    "find_pick": {"zh": "找到 {n} 处，选择一处", "en": "{n} found; choose one"},
+    "find_outside": {"zh": "所选对象不在当前筛选条件内，地图已移到该处，但未显示其图层。",
+                     "en": "The chosen feature is outside the current filters: the map moved "
+                           "there, but its layer is not shown."},
+    "nothing_matches": {"zh": "没有符合筛选条件的项目。", "en": "Nothing matches the filters."},
+    "finished_not_queued": {"zh": "已完工、已验收的项目不再进入修复清单。",
+                            "en": "Finished and accepted work is never queued for repair."},
+    "xlsx_search": {"zh": "查找“{text}”", "en": "search \"{text}\""},
+    "f_none": {"zh": "无（全部）", "en": "none (everything)"},
+    "xlsx_title": {"zh": "舞阳县水毁设施修复清单", "en": "Wuyang County repair list"},
+    "xlsx_made": {"zh": "导出时间：{when}（北京时间）；数据截至 {as_of}；共 {n} 项",
+                  "en": "Exported {when} (China Standard Time); data as of {as_of}; {n} tasks"},
+    "xlsx_filters": {"zh": "筛选条件：{words}", "en": "Filters: {words}"},
+    "col_county_rank": {"zh": "全县排名", "en": "County rank"},
     "queue_unavailable": {"zh": "优先排序模块暂不可用：{message}",
                           "en": "The ranking is not available: {message}"},
     "cannot_rank": {"zh": "无法排序的设施（{n} 处）", "en": "Assets that cannot be ranked ({n})"},
@@ -591,3 +623,20 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     entry = STRINGS[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
     return text.format(**values) if values else text
+
+
+# the export coordinate systems in each language (geo.crs.EXPORT_EPSGS holds the English names)
+CRS_NAMES: dict[int, dict[str, str]] = {
+    METRIC_EPSG: {"zh": "CGCS2000 3度带高斯-克吕格投影，中央经线 114°E（坐标不含带号）",
+                  "en": EXPORT_EPSGS[METRIC_EPSG]},
+    METRIC_PREFIXED_EPSG: {"zh": "CGCS2000 3度带高斯-克吕格投影，第 38 带（横坐标含带号）",
+                           "en": EXPORT_EPSGS[METRIC_PREFIXED_EPSG]},
+    STORAGE_EPSG: {"zh": "CGCS2000 地理坐标（经纬度）", "en": EXPORT_EPSGS[STORAGE_EPSG]},
+    WGS84_EPSG: {"zh": "WGS 84 地理坐标（经纬度）", "en": EXPORT_EPSGS[WGS84_EPSG]},
+}
+
+
+def crs_name(epsg: int, lang: str = DEFAULT_LANG) -> str:
+    """``EPSG:4547 — <its name in lang>`` for a choice list."""
+    names = CRS_NAMES.get(epsg)
+    return f"EPSG:{epsg} — {names.get(lang) or names[DEFAULT_LANG]}" if names else f"EPSG:{epsg}"

@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from geo import chinatime
 from layers import REGISTRY
 from layers.filter import Filter
+from layers.history import TABLE as HISTORY
 from layers.ledger_rules import ledger_rules
 from layers.store import read_layer
 from layers.vocabularies import FINISHED_STATUSES, HOUSE_GRADE, STATUS
@@ -33,11 +35,15 @@ def _finished(code: object) -> bool:
 
 
 def repair_rows(bind: sa.Connection, filters: Filter) -> list[dict[str, Any]]:
-    """Every damaged asset of the filter's places, as plain records with their ``layer``."""
+    """Every damaged asset the filter chooses (layers, statuses, places; the tiers through its
+    ``ids``, see ``Filter.with_ids``), as plain records with their ``layer``."""
     rows = []
-    for layer in REGISTRY.repairable():
-        gdf = read_layer(bind, layer, townships=list(filters.townships) or None,
-                         villages=list(filters.villages) or None)
+    for layer in filters.asset_layers():
+        ids = filters.ids_for(layer.name)
+        gdf = read_layer(bind, layer, statuses=list(filters.statuses) or None,
+                         townships=list(filters.townships) or None,
+                         villages=list(filters.villages) or None,
+                         ids=None if ids is None else list(ids))
         gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
         for rec in gdf.drop(columns="geom").to_dict("records"):
             rows.append({"layer": layer, **rec})
@@ -57,15 +63,15 @@ def progress_frames(bind: sa.Connection, filters: Filter, lang: str, as_of: dt.d
         houses = (houses.groupby(village, sort=True).size().rename(t("m_households", lang))
                   .reset_index())
     return {
-        "by_status": _by_status(rows, lang),
+        "by_status": _by_status(rows, lang, filters),
         "by_township": _by_township(rows, names, lang),
         "overdue_infra": overdue_infra(rows, names, lang, as_of),
         "houses": houses,
     }
 
 
-def _by_status(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
-    index = [la.label(lang) for la in REGISTRY.repairable()]
+def _by_status(rows: list[dict[str, Any]], lang: str, filters: Filter) -> pd.DataFrame:
+    index = [la.label(lang) for la in filters.asset_layers()]
     columns = [STATUS.label(c, lang) for c in STATUS.codes]
     table = pd.DataFrame(0, index=index, columns=columns)
     for row in rows:
@@ -125,6 +131,8 @@ def _houses(bind: sa.Connection, filters: Filter, names: Names, lang: str,
                      villages=list(filters.villages) or None)
     gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
     deadline = house_deadline()
+    if not filters.shows_households:  # other layers chosen: no house belongs to the choice
+        gdf = gdf.iloc[0:0]
     days = max((as_of - deadline).days, 0)
     return pd.DataFrame({
         t("col_code", lang): gdf["code"].to_numpy(),
@@ -144,3 +152,20 @@ def _date(value: object) -> dt.date | None:
     if isinstance(value, pd.Timestamp) and not pd.isna(value):
         return value.date()
     return None
+
+
+def data_as_of(bind: sa.Connection) -> dt.date:
+    """The day the data stands on: the latest day anything recorded happened on the ground (a
+    start, a finish, a filing, a status change's day), never after today; today when nothing is
+    recorded. The progress page's default date, so a data set as of 2021-09-15 is not judged
+    against today's deadlines. (A load or an edit of cost or unit carries no such day.)"""
+    days: list[sa.ScalarSelect[dt.date]] = [sa.select(sa.func.max(HISTORY.c.effective_on))
+                                           .scalar_subquery()]
+    for layer in REGISTRY.repairable():
+        table = layer.table
+        for column in ("started_on", "finished_on", "filed_on"):
+            if column in table.c:
+                days.append(sa.select(sa.func.max(table.c[column])).scalar_subquery())
+    latest = bind.execute(sa.select(sa.func.greatest(*days))).scalar()
+    today = chinatime.today()
+    return min(latest, today) if isinstance(latest, dt.date) else today

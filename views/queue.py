@@ -23,7 +23,12 @@ from views.map.geojson import status_label
 from views.names import Names
 
 QUEUE_COLUMNS = ("rank", "layer", "id", "name", "township", "task", "status", "urgency", "use",
-                 "importance", "villages_cut_off", "households", "weighted_households", "reason")
+                 "importance", "villages_cut_off", "households", "weighted_households", "reason",
+                 "county_rank")
+# the ranking core's Chinese tier words, as the English list shows them
+TIER_WORDS_EN = {"抢通": "Reopen", "修复": "Repair", "应急": "Emergency", "长远": "Long-term",
+                 "生活": "Living", "生产": "Production", "防洪": "Flood control",
+                 "重点": "Key", "一般": "General"}
 
 
 def rank_queue(conn: sa.Connection, chosen: Filter | None = None,
@@ -63,9 +68,14 @@ def queue_json(rows: list[QueueRow] | RankResult, *, indent: int | None = 2) -> 
 
 
 def queue_frame(rows: list[QueueRow], names: Names, lang: str) -> pd.DataFrame:
-    """The repair list as a table with headers and labels in ``lang``."""
+    """The repair list as a table with headers and labels in ``lang``: 序号 is the position in
+    this (filtered) list, 全县排名 the task's place in the whole county's schedule."""
     data = pd.DataFrame([[getattr(row, c) for c in QUEUE_COLUMNS] for row in rows],
                         columns=list(QUEUE_COLUMNS))
+    data["rank"] = list(range(1, len(rows) + 1))
+    if lang != "zh":
+        for column in ("task", "urgency", "use", "importance"):
+            data[column] = [TIER_WORDS_EN.get(v, v) for v in data[column]]
     data["layer"] = [REGISTRY.get(v).label(lang) for v in data["layer"]]
     data["status"] = [status_label(v, lang) if v in STATUS else v for v in data["status"]]
     data["township"] = [names.township(row.township_code) or row.township for row in rows]

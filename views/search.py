@@ -9,7 +9,9 @@ the detail panel can open it. Households are not searched: their names are perso
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -17,6 +19,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from geo.db.engine import Bind, connection
 from layers import REGISTRY
 from layers.base import Layer
+from views.map.geojson import esc
+from views.names import Names
 
 MIN_CHARS = 1  # one Chinese character is already a useful query (e.g. 侯)
 CHAINAGE = re.compile(r"^(?:(?P<route>[GSXYCZ]\d{3})\s*)?K(?P<km>\d+)\s*\+\s*(?P<m>\d{1,3})$",
@@ -24,6 +28,8 @@ CHAINAGE = re.compile(r"^(?:(?P<route>[GSXYCZ]\d{3})\s*)?K(?P<km>\d+)\s*\+\s*(?P
 SCORE = {"code": 100, "chainage": 95, "name": 90, "prefix": 70, "contains": 50}
 PLACES = ("townships", "villages")
 BBox = tuple[float, float, float, float]
+FOUND_COLOR = "#ffd400"  # the found feature's outline: yellow, unlike any status colour
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -162,3 +168,47 @@ def _hit(layer: str, row: sa.Row) -> Hit:  # type: ignore[type-arg]
     return Hit(layer, int(row.id), str(row.code), str(row.name),
                str(row.township_code) if row.township_code is not None else None,
                bounds, int(row.score))
+
+
+# --- what the pages do with hits -----------------------------------------------------------------
+def hit_label(hit: Hit, names: Names, lang: str) -> str:
+    """One line naming a hit for a list: layer, name, code and township (plain text)."""
+    layer = REGISTRY.get(hit.layer).label(lang)
+    town = names.township(hit.township_code) if hit.layer != "townships" else ""
+    where = f" · {town}" if town else ""
+    return f"{layer}：{hit.name}（{hit.code}）{where}"
+
+
+def highlight(hit: Hit) -> dict[str, Any]:
+    """A GeoJSON outline of the hit's extent (a point for a point), drawn over the map so the
+    found feature stands out; its only text is the escaped name, as every map property."""
+    if hit.bounds is None:
+        return {"type": "FeatureCollection", "features": []}
+    west, south, east, north = hit.bounds
+    if east - west < 1e-9 and north - south < 1e-9:
+        geometry: dict[str, Any] = {"type": "Point", "coordinates": [west, south]}
+    else:
+        geometry = {"type": "Polygon", "coordinates": [[[west, south], [east, south],
+                                                        [east, north], [west, north],
+                                                        [west, south]]]}
+    props = {"layer": "found", "color": FOUND_COLOR, "fill": FOUND_COLOR, "radius": 12,
+             "tip": esc(hit.name), "fid": hit.fid}
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": geometry, "properties": props}]}
+
+
+def queue_hits(rows: Sequence[T], hits: Sequence[Hit], text: str, names: Names) -> list[T]:
+    """The repair-list rows the search finds: a found asset itself, every task in a found
+    township, a task whose reason names a found village, or whose name/reason holds the text."""
+    assets = {(h.layer, h.id) for h in hits if h.layer not in PLACES}
+    towns = {h.code for h in hits if h.layer == "townships"}
+    villages = [names.village(h.code) or h.name for h in hits if h.layer == "villages"]
+    query = " ".join(text.split())
+
+    def found(row: Any) -> bool:
+        reason = str(row.reason)
+        return ((row.layer, row.id) in assets or row.township_code in towns
+                or any(v and v in reason for v in villages)
+                or query in str(row.name) or query in reason)
+
+    return [row for row in rows if found(row)]

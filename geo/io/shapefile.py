@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo import chinatime
 from geo import crs as geo_crs
 from geo.errors import ValidationError
 from geo.io import cells
@@ -55,9 +57,23 @@ def write_zip(layers: Sequence[LayerData], options: ExportOptions, target: Path,
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for _layer, stem, _family in written:
                 for suffix in SIDECARS:
-                    archive.write(folder / f"{stem}{suffix}", f"{stem}{suffix}")
-            archive.writestr(DICTIONARY, dictionary_csv(layers, options))
-            archive.writestr(README, readme_text(written, options, summary).encode("utf-8-sig"))
+                    archive.writestr(_member(f"{stem}{suffix}"),
+                                     (folder / f"{stem}{suffix}").read_bytes())
+            archive.writestr(_member(DICTIONARY), dictionary_csv(layers, options))
+            archive.writestr(_member(README),
+                             readme_text(written, options, summary).encode("utf-8-sig"))
+
+
+MEMBER_MODE = 0o644  # extracted readable by the people it is handed to (not 0600, not +x)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A zip entry dated now (CST) whose extracted file gets ``MEMBER_MODE``: without it,
+    ``writestr`` stores mode 0600 and the working files' modes follow the private umask."""
+    info = zipfile.ZipInfo(name, date_time=chinatime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (stat.S_IFREG | MEMBER_MODE) << 16
+    return info
 
 
 def _write_layer(layer: LayerData, options: ExportOptions, folder: Path,

@@ -125,6 +125,20 @@ def test_click_opens_the_detail_panel(visit: Visit) -> None:
     shoot(visit, "detail.png", full_page=False)
 
 
+def test_typing_a_code_finds_it_on_the_map(visit: Visit) -> None:
+    visit.open("/")
+    frame = visit.map_frame()
+    box = visit.page.get_by_label("查找（村、乡镇、编码、路线桩号或名称）")
+    box.fill("W-001")
+    box.press("Enter")  # two keystrokes after typing: the best hit is chosen
+    visit.page.get_by_text("水毁水利工程 · #").wait_for(timeout=30000)
+    visit.page.get_by_text("北舞渡镇水厂").first.wait_for(state="attached", timeout=30000)
+    frame = visit.map_frame()  # outlined in its own layer, over the others
+    expect(frame.locator(".leaflet-control-layers")).to_contain_text("查找", timeout=30000)
+    shoot(visit, "search.png", full_page=False)
+    assert visit.external() == []
+
+
 def test_household_html_shows_as_text_in_the_popup(visit: Visit) -> None:
     visit.open("/")
     frame = visit.map_frame()

@@ -7,6 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
+import stat
+import subprocess
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -412,3 +415,17 @@ def test_long_code_lists_are_cut_after_a_whole_code(tmp_path: Path) -> None:
     assert kept.split(";") == codes[: len(kept.split(";"))]
     assert len(kept.split(";")) == 19  # 19 codes and 18 separators = 246 bytes ≤ 254
     assert any("after a whole code" in note for note in summary.notes)
+
+
+def test_every_zip_member_extracts_readable_not_private(tmp_path: Path) -> None:
+    out = tmp_path / "all.zip"
+    write_export([roads(), water_works()], shp_options(), out)
+    archive = zipfile.ZipFile(out)
+    modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
+    assert modes["README.txt"] == modes["field_dictionary.csv"] == modes["roads.dbf"] == 0o644
+    assert set(modes.values()) == {0o644}
+    unzip = shutil.which("unzip")
+    if unzip:  # as a person's unzip leaves them (Python's extractall applies no modes)
+        subprocess.run([unzip, "-q", str(out), "-d", str(tmp_path / "x")], check=True)
+        for name in ("README.txt", "field_dictionary.csv"):
+            assert stat.S_IMODE((tmp_path / "x" / name).stat().st_mode) & 0o044 == 0o044

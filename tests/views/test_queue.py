@@ -47,3 +47,21 @@ def test_downloads_keep_chinese_and_defuse_formulas() -> None:
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel on Chinese Windows reads UTF-8
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert back["名称"].tolist() == ["'=HYPERLINK(\"http://x\")", "沙河湾小学"]
+
+
+def test_the_excel_list_has_a_heading_a_frozen_header_and_fitted_widths() -> None:
+    frame = queue.queue_frame(ROWS, Names(), "zh")
+    chosen = Filter(statuses=("repairing",), townships=("411121102",), importance=("重点",))
+    words = tabular.filter_words(chosen, Names(townships={"411121102": "北舞渡镇"}), "zh", "X012")
+    assert words == "修复状态: 修复中; 乡镇: 北舞渡镇; 重要程度: 重点; 查找“X012”"
+    assert tabular.filter_words(Filter(), Names(), "en") == "none (everything)"
+    heading = ["舞阳县水毁设施修复清单", "导出时间：2021-09-15 14:03（北京时间）", f"筛选条件：{words}"]
+    sheet = openpyxl.load_workbook(io.BytesIO(tabular.xlsx_bytes(frame, "修复清单", heading)))["修复清单"]
+    assert [sheet.cell(row=r, column=1).value for r in (1, 2, 3)] == heading
+    assert sheet["A5"].value == "序号" and sheet["N7"].value == "服务行政村 1 个；生活类；长远"
+    assert sheet.freeze_panes == "A6"  # the header row stays in sight
+    reason = sheet.column_dimensions["N"]
+    assert reason.width == tabular.display_width("断通行政村 1 个，影响监测户 3 户；生活类；应急") + 2
+    assert sheet["N6"].alignment.wrap_text
+    assert sheet.column_dimensions["A"].width == tabular.display_width("序号") + 2
+    assert sheet["D6"].data_type == "s" and sheet["D6"].quotePrefix  # still no formula

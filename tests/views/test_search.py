@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from views.search import search
+from tests.helpers.samples import queue_row
+from views.names import Names
+from views.search import Hit, highlight, queue_hits, search
 
 pytestmark = pytest.mark.postgis
 
@@ -75,3 +77,28 @@ def test_odd_text_matches_literally_and_harms_nothing(demo: sa.Connection, text:
 def test_households_are_never_searched(demo: sa.Connection) -> None:
     head = _one(demo, "SELECT head_name FROM households ORDER BY id LIMIT 1").head_name
     assert all(h.layer != "households" for h in search(demo, head, limit=50))
+
+
+def test_a_found_feature_is_outlined_with_its_name_escaped() -> None:
+    area = highlight(Hit("villages", 7, "V1", "<b>东关村</b>", "T1", (113.5, 33.4, 113.6, 33.5), 90))
+    feature = area["features"][0]
+    assert feature["geometry"]["type"] == "Polygon"
+    assert feature["geometry"]["coordinates"][0][2] == [113.6, 33.5]
+    assert feature["properties"]["tip"] == "&lt;b&gt;东关村&lt;/b&gt;"
+    point = highlight(Hit("schools", 3, "S1", "小学", "T1", (113.5, 33.4, 113.5, 33.4), 100))
+    assert point["features"][0]["geometry"] == {"type": "Point", "coordinates": [113.5, 33.4]}
+    assert highlight(Hit("schools", 4, "S2", "无图形", None, None, 100))["features"] == []
+
+
+def test_the_repair_list_keeps_the_rows_a_search_finds() -> None:
+    rows = [queue_row(layer="roads", id=1, name="X003 连接线", township_code="T1", reason="断通 东关村"),
+            queue_row(layer="schools", id=2, name="小学", township_code="T2", reason="服务 西村"),
+            queue_row(layer="clinics", id=3, name="卫生室", township_code="T3", reason="服务 南村")]
+    names = Names(villages={"V9": "东关村"})
+    by_asset = queue_hits(rows, [Hit("schools", 2, "S", "小学", "T2", None, 100)], "S", names)
+    assert [r.id for r in by_asset] == [2]
+    by_town = queue_hits(rows, [Hit("townships", 9, "T3", "镇", None, None, 100)], "镇", names)
+    assert [r.id for r in by_town] == [3]
+    by_village = queue_hits(rows, [Hit("villages", 9, "V9", "东关村", "T1", None, 90)], "东关", names)
+    assert [r.id for r in by_village] == [1]
+    assert queue_hits(rows, [], "没有", names) == []

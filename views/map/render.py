@@ -77,6 +77,17 @@ UNDAMAGED_WEIGHT = 1.2
 DAMAGED_WEIGHT = 3.5
 
 FRAME_LAYERS = ("county", "townships", "villages", "flood_extent")
+LINE_LEGEND_COLOR = "#555555"  # the legend shows a line layer's style; its colour is the status
+
+
+class MetricScale(branca.element.MacroElement):  # type: ignore[misc]
+    """Leaflet's scale bar in metric units only (no data: our own fixed script)."""
+
+    _template = jinja2.Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 # --- folium objects ---------------------------------------------------------------------
@@ -87,6 +98,9 @@ def _style(feature: dict[str, Any]) -> dict[str, Any]:
     if layer == "village_totals":
         return {"color": "#ffffff", "weight": 0.8, "opacity": 0.9, "fillColor": props.get("fill"),
                 "fillOpacity": BUBBLE_OPACITY, "radius": props.get("radius", BUBBLE_MIN_PX)}
+    if layer == "found":  # the searched feature: a thick outline, its own colours show through
+        return {"color": props.get("color"), "weight": 4, "opacity": 1.0, "fill": False,
+                "fillOpacity": 0.0, "radius": props.get("radius", 12)}
     if layer not in REGISTRY.names:
         return {"color": props.get("color"), "fillColor": props.get("fill"), "fillOpacity": 0.7,
                 "weight": 1, "radius": props.get("radius", 6)}
@@ -106,7 +120,7 @@ def _style(feature: dict[str, Any]) -> dict[str, Any]:
             "weight": DAMAGED_WEIGHT if damaged else UNDAMAGED_WEIGHT,
             "opacity": 0.95 if damaged else 0.6,
         }
-        if spec.style.dash and damaged:
+        if spec.style.dash:  # 10 kV lines dashed whatever their state: never taken for roads
             style["dashArray"] = spec.style.dash
         return style
     # facilities: a ring in the layer's colour, filled with the status colour
@@ -255,7 +269,8 @@ def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str
     center, zoom = view or county_view(frames)
     # Leaflet takes a fractional zoom (zoomSnap), though folium types zoom_start as int
     m = folium.Map(location=center, zoom_start=zoom, tiles=None,  # type: ignore[arg-type]
-                   prefer_canvas=True, control_scale=True, zoom_snap=ZOOM_SNAP)
+                   prefer_canvas=True, control_scale=False, zoom_snap=ZOOM_SNAP)
+    MetricScale().add_to(m)  # metres and kilometres only (folium's own adds miles and feet)
     m.default_js = list(VENDOR_JS)
     m.default_css = list(VENDOR_CSS)
     figure = m.get_root()
@@ -299,6 +314,14 @@ def feature_groups(assets: Mapping[str, dict[str, Any]], lang: str) -> list[foli
     return groups
 
 
+def found_group(collection: dict[str, Any], label: str) -> folium.FeatureGroup:
+    """The searched feature's outline, drawn last so it sits on top of every layer."""
+    _utf8_json()
+    group = folium.FeatureGroup(name=label)
+    geojson_layer(collection, label, popup=False).add_to(group)
+    return group
+
+
 def external_urls(*elements: Any) -> list[str]:
     """Every JS/CSS URL the elements (and their children) load that is not served by us."""
     found: list[str] = []
@@ -327,6 +350,9 @@ def legend_items(lang: str, households: str = "each") -> list[LegendItem]:
     items: list[LegendItem] = [(t("legend_repairs", lang), "", "title")]
     items += [(STATUS.label(code, lang), color, "line") for code, color in STATUS_COLORS.items()]
     items.append((t("undamaged", lang), UNDAMAGED_COLOR, "thin"))
+    items.append((t("legend_lines", lang), "", "title"))  # the line layers, told apart by style
+    items += [(layer.label(lang), LINE_LEGEND_COLOR, "dash" if layer.style.dash else "line")
+              for layer in REGISTRY.repairable() if layer.style.kind == "line"]
     items.append((t("legend_facilities", lang), "", "title"))
     for layer in REGISTRY.repairable():
         if layer.style.kind == "point":

@@ -149,3 +149,25 @@ def test_legend_matches_what_is_drawn() -> None:
     assert render.households_mode(
         {"households": geojson.household_collection(households(3), NAMES, "zh")}) == "each"
     assert "Households per village" in render.legend_html("en", "totals")
+
+
+def test_power_lines_are_dashed_in_every_state_and_the_legend_tells_lines_apart() -> None:
+    for status in ("not_started", None):  # an intact 10 kV line is no road either
+        style = render._style({"type": "Feature", "properties": {"layer": "power_lines",
+                                                                "status": status},
+                               "geometry": {"type": "LineString", "coordinates": []}})
+        assert style["dashArray"] == REGISTRY.get("power_lines").style.dash
+    road = render._style({"type": "Feature", "properties": {"layer": "roads", "status": None},
+                          "geometry": {"type": "LineString", "coordinates": []}})
+    assert "dashArray" not in road
+    for lang in LANGS:
+        items = {label: shape for label, _, shape in render.legend_items(lang)}
+        assert items[REGISTRY.get("roads").label(lang)] == "line"
+        assert items[REGISTRY.get("power_lines").label(lang)] == "dash"
+        assert items[REGISTRY.get("townships").label(lang)] == "dash"
+
+
+def test_the_scale_bar_is_metric_only() -> None:
+    html = render.base_map({}, get_settings({}), "zh").get_root().render()
+    assert "L.control.scale({imperial: false, metric: true})" in html
+    assert "L.control.scale()" not in html and "imperial: true" not in html

@@ -1,0 +1,85 @@
+"""The detail panel (issue 16): what one opens it for comes first, the township row says it is
+the township, times read in China Standard Time, and a status that moves a road's passable
+state says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from geo import chinatime
+from layers.store import set_status
+from tests.helpers.app import (
+    Credentials,
+    app_admin,
+    app_database_url,
+    feature_id,
+    feature_state,
+    sign_in,
+)
+
+__all__ = ["app_admin", "app_database_url"]
+
+pytestmark = pytest.mark.postgis
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def app(app_database_url: str, app_admin: Credentials,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
+    monkeypatch.setenv("TRACKER_USER", "apptest")
+    monkeypatch.delenv("TRACKER_DEV", raising=False)
+    yield sign_in(AppTest.from_file(APP, default_timeout=60), app_admin)
+
+
+def _facts(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if d.value.shape[1] == 2
+                and d.value.columns[0] in ("字段", "Field"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_status_deadline_and_unit_come_first_and_times_are_cst(app: AppTest, app_database_url: str,
+                                                              lang: str) -> None:
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    fid = feature_id(app_database_url, "water_works", "W-001")
+    app.session_state["selected"] = f"water_works:{fid}"
+    app.run()
+    facts = _facts(app)
+    labels = facts.iloc[:, 0].tolist()
+    first = (["名称", "状态", "完成时限", "责任单位"] if lang == "zh"
+             else ["Name", "Status", "Deadline", "Responsible unit"])
+    assert labels[:4] == first, labels
+    town = "乡镇" if lang == "zh" else "Township"
+    assert dict(zip(labels, facts.iloc[:, 1], strict=True))[town] == "北舞渡镇 (411121102)"
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        stamp = conn.execute(sa.text("SELECT updated_at FROM water_works WHERE id = :i"),
+                             {"i": fid}).scalar_one()
+    engine.dispose()
+    updated = "更新时间" if lang == "zh" else "Updated at"
+    assert dict(zip(labels, facts.iloc[:, 1], strict=True))[updated] == chinatime.text(stamp)
+    assert len(chinatime.text(stamp)) == len("2021-09-15 14:03")
+
+
+def test_a_status_that_reopens_a_road_says_it_is_passable_now(app: AppTest,
+                                                              app_database_url: str) -> None:
+    fid = feature_id(app_database_url, "roads", "X012-001")
+    _, version = feature_state(app_database_url, "roads", fid)
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # being reopened: still blocked
+        set_status(conn, "roads", fid, "opening", version, "测试")
+    engine.dispose()
+    app.session_state["selected"] = f"roads:{fid}"
+    app.run()
+    app.selectbox(key=f"new_status_roads:{fid}").set_value("opened").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception
+    assert feature_state(app_database_url, "roads", fid)[0] == "opened"
+    said = [s.value for s in app.success]
+    assert any("通行状态随之改为“通行”" in s for s in said), said

@@ -1,0 +1,94 @@
+"""Both languages all the way (issue 16): the repair list's tier words, the stale-edit line and a
+database that cannot be reached read wholly in the chosen language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from layers.store import set_status
+from tests.helpers.app import (
+    Credentials,
+    app_admin,
+    app_database_url,
+    feature_id,
+    feature_state,
+    sign_in,
+)
+from views.markdown import literal
+
+__all__ = ["app_admin", "app_database_url"]
+
+pytestmark = pytest.mark.postgis
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def app(app_database_url: str, app_admin: Credentials,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
+    monkeypatch.setenv("TRACKER_USER", "apptest")
+    monkeypatch.delenv("TRACKER_DEV", raising=False)
+    yield sign_in(AppTest.from_file(APP, default_timeout=60), app_admin)
+
+
+def test_the_repair_list_tiers_are_english_in_english(app: AppTest) -> None:
+    app.sidebar.radio(key="lang").set_value("en").run()
+    app.switch_page("pages/repairs_page.py").run()
+    frame = app.dataframe[0].value
+    assert len(frame)
+    assert set(frame["Task"]) <= {"Reopen", "Repair"}
+    assert set(frame["Urgency"]) <= {"Emergency", "Long-term"}
+    assert set(frame["Use"]) <= {"Living", "Production", "Flood control"}
+    assert set(frame["Importance"]) <= {"Key", "General"}
+
+
+def test_the_stale_edit_line_is_chinese_in_chinese(app: AppTest, app_database_url: str) -> None:
+    fid = feature_id(app_database_url, "schools", "S-001")
+    app.session_state["selected"] = f"schools:{fid}"
+    app.run()
+    _, version = feature_state(app_database_url, "schools", fid)
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        set_status(conn, "schools", fid, "done", version, "另一位用户")
+    engine.dispose()
+    app.selectbox(key=f"new_status_schools:{fid}").set_value("repairing").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception
+    assert any("已被他人修改" in e.value for e in app.error)
+    line = next(x.value for x in app.caption if "最后由" in str(x.value))
+    assert line == literal(f"“沙河湾小学”现为已完工（第 {version + 1} 版），最后由 另一位用户 修改。")
+
+
+HOST = literal("127.0.0.1")  # shown as literal text (Markdown would read the dots)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", f"无法连接数据库 nowhere（{HOST}）。请用 tracker db up 启动本机数据库，"
+           "或检查 TRACKER_DATABASE_URL 设置。"),
+    ("en", f"Cannot reach the database nowhere at {HOST}. Start the private server with "
+           "tracker db up, or check TRACKER_DATABASE_URL."),
+])
+def test_an_unreachable_database_is_said_in_one_language(monkeypatch: pytest.MonkeyPatch,
+                                                         lang: str, expected: str) -> None:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
+    monkeypatch.delenv("TRACKER_DEV", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [expected]
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "高斯-克吕格"), ("en", "Gauss-Kruger")])
+def test_the_coordinate_systems_are_named_in_the_language(app: AppTest, lang: str, word: str) -> None:
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    app.switch_page("pages/export_page.py").run()
+    assert not app.exception
+    crs = app.selectbox(key="ex_crs")
+    assert word in crs.options[0]
+    assert ("Gauss" in " ".join(crs.options)) == (lang == "en")
