@@ -102,22 +102,29 @@ def server_figures(engine: Any) -> dict[str, object]:
         figures["filter_change_township_s"] = round(seconds, 3)
         figures["township_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
         figures["township_households_shown"] = len(collections["households"]["features"])
-        box = viewport.next_viewport(viewport.frame_bounds(frames, "townships", [town]), None)
-        if box is not None:  # viewport mode on one township's area, from the county view
-            began = time.perf_counter()
-            sel = selection.select(conn, Filter(), ranked, with_households=False, bbox=box)
-            tolerance = viewport.view_tolerance(box)
-            shown = data.map_collections(sel, names, "zh", tolerance)
-            shown["households"] = data.household_map(conn, (), (), names, "zh", box)
-            outlines = data.village_outlines(conn, box, names, "zh", tolerance)
-            html = render(frames, {**shown, **({"villages": outlines} if outlines else {})})
-            figures["viewport_s"] = round(time.perf_counter() - began, 3)
-            figures["viewport_map_html_mb"] = round(len(html.encode()) / 1e6, 3)
-            figures["viewport_features_sent"] = sum(len(c["features"]) for c in shown.values())
+        figures |= _viewport_figures(conn, frames, ranked, names, town)
         figures["frame_villages"] = frames["plan"]["villages"]
         figures["frame_tolerance_deg"] = round(float(frames["plan"]["tolerance"]), 6)
     figures["map_html_mb"] = figures["county_map_html_mb"]
     return figures
+
+
+def _viewport_figures(conn: Any, frames: dict[str, Any], ranked: Any, names: Any,
+                      town: str) -> dict[str, object]:
+    """Viewport mode on one township's area, from the county view: time, HTML, features sent."""
+    box = viewport.next_viewport(viewport.frame_bounds(frames, "townships", [town]), None)
+    if box is None:
+        return {}
+    began = time.perf_counter()
+    sel = selection.select(conn, Filter(), ranked, with_households=False, bbox=box)
+    tolerance = viewport.view_tolerance(box)
+    shown = data.map_collections(sel, names, "zh", tolerance)
+    shown["households"] = data.household_map(conn, (), (), names, "zh", box)
+    outlines = data.village_outlines(conn, box, names, "zh", tolerance)
+    html = render(frames, {**shown, **({"villages": outlines} if outlines else {})})
+    return {"viewport_s": round(time.perf_counter() - began, 3),
+            "viewport_map_html_mb": round(len(html.encode()) / 1e6, 3),
+            "viewport_features_sent": sum(len(c["features"]) for c in shown.values())}
 
 
 def first_paint(url: str) -> float | None:

@@ -135,15 +135,18 @@ def is_geographic(epsg: int) -> bool:
 def parse_source_epsg(text: str | int) -> int:
     """Any EPSG code PROJ knows (an imported file may come in any CRS); ``EPSG:`` is optional."""
     raw = str(text).strip().upper().removeprefix("EPSG:")
-    if raw.isdigit():
-        try:
-            crs(int(raw))
-        except Exception:  # pyproj's CRSError: no such code
-            pass
-        else:
-            return int(raw)
+    if raw.isdigit() and _known_epsg(int(raw)):
+        return int(raw)
     raise CRSError(f"unknown CRS {text!r}; give an EPSG code such as EPSG:{METRIC_EPSG}, "
                    f"EPSG:{METRIC_PREFIXED_EPSG} or EPSG:{STORAGE_EPSG}")
+
+
+def _known_epsg(epsg: int) -> bool:
+    try:
+        crs(epsg)
+    except Exception:  # pyproj's CRSError: no such code (the caller says so in one sentence)
+        return False
+    return True
 
 
 def epsg_from_wkt(text: str) -> int:
