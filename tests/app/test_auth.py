@@ -8,7 +8,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers import accounts, audit
 from tests.helpers.app import (
+    APP,
     TOWNSHIP,
     Credentials,
     app_admin,
@@ -28,7 +28,6 @@ from tests.helpers.app import (
 __all__ = ["app_admin", "app_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ message sent over a real websocket to a running server is in tests/app/test_brow
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,13 +17,12 @@ from streamlit.testing.v1 import AppTest
 
 from geo.rank.core import row_dict
 from pages import common
-from tests.helpers.app import Credentials, app_admin, app_database_url, sign_in
+from tests.helpers.app import APP, Credentials, app_admin, app_database_url, sign_in
 from views.queue import live_ranking
 
 __all__ = ["app_admin", "app_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture

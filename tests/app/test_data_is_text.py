@@ -12,7 +12,6 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers import REGISTRY
 from layers.store import set_status
-from tests.helpers.app import Credentials, make_account, sign_in
+from tests.helpers.app import APP, Credentials, make_account, sign_in
 from tests.helpers.nasty import (
     BEACON,
     EVALUATED,
@@ -35,7 +34,6 @@ from tests.helpers.nasty import (
 __all__ = ["nasty_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 MARKDOWN_ELEMENTS = ("markdown", "caption", "success", "info", "warning", "error", "exception",
                      "title", "header", "subheader", "toast")
 CODE = ("image", "link_open", "html_inline", "html_block")  # what would load, link or run

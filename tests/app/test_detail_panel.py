@@ -4,9 +4,6 @@ state says so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -15,27 +12,20 @@ from streamlit.testing.v1 import AppTest
 from geo import chinatime
 from layers.store import set_status
 from tests.helpers.app import (
-    Credentials,
     app_admin,
     app_database_url,
     feature_id,
     feature_state,
-    sign_in,
 )
 
 __all__ = ["app_admin", "app_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture
-def app(app_database_url: str, app_admin: Credentials,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
-    monkeypatch.setenv("TRACKER_USER", "apptest")
-    monkeypatch.delenv("TRACKER_DEV", raising=False)
-    yield sign_in(AppTest.from_file(APP, default_timeout=60), app_admin)
+def app(admin_app: AppTest) -> AppTest:
+    return admin_app  # tests/app/conftest.py: signed in as the county administrator
 
 
 def _facts(at: AppTest) -> pd.DataFrame:

@@ -3,29 +3,21 @@ when they leave nothing (issue 16) — in both languages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.app import TOWNSHIP, Credentials, app_admin, app_database_url, sign_in
+from tests.helpers.app import TOWNSHIP, app_admin, app_database_url
 
 __all__ = ["app_admin", "app_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TOWNSHIP2 = "411121100"
 NOTHING = {"zh": "没有符合筛选条件的项目。", "en": "Nothing matches the filters."}
 
 
 @pytest.fixture
-def app(app_database_url: str, app_admin: Credentials,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("TRACKER_DATABASE_URL", app_database_url)
-    monkeypatch.setenv("TRACKER_USER", "apptest")
-    monkeypatch.delenv("TRACKER_DEV", raising=False)
-    yield sign_in(AppTest.from_file(APP, default_timeout=60), app_admin)
+def app(admin_app: AppTest) -> AppTest:
+    return admin_app  # tests/app/conftest.py: signed in as the county administrator
 
 
 def _no_errors(at: AppTest) -> None:

@@ -5,13 +5,13 @@ own township; nothing found says so — in both languages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from layers import REGISTRY
 from tests.helpers.app import (
+    APP,
     TOWNSHIP,
     Credentials,
     app_admin,
@@ -24,7 +24,6 @@ from tests.helpers.app import (
 __all__ = ["app_admin", "app_database_url"]
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _app(url: str, who: Credentials, monkeypatch: pytest.MonkeyPatch) -> AppTest:

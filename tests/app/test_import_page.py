@@ -10,11 +10,10 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.app import load_scenario, make_account, sign_in
+from tests.helpers.app import APP, load_scenario, make_account, sign_in
 from tests.helpers.bureau import counts, transport_zip, zip_bytes
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/import_page.py"
 
 

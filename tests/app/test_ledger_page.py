@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,10 +16,9 @@ from layers import REGISTRY, ledger
 from layers.accounts import get_account
 from layers.ledger import NewProblem
 from layers.workflow import change_status
-from tests.helpers.app import Credentials, load_scenario, make_account, sign_in
+from tests.helpers.app import APP, Credentials, load_scenario, make_account, sign_in
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from layers import REGISTRY
 from layers.filter import Filter
 from layers.store import set_status
 from tests.helpers.app import (
+    APP,
     ID_NUMBER,
     TOWNSHIP,
     XSS_NAME,
@@ -35,7 +36,6 @@ from views.names import load_names
 __all__ = ["app_admin", "app_database_url"]  # the fixtures, imported so pytest finds them here
 
 pytestmark = pytest.mark.postgis
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ("pages/map_page.py", "pages/repairs_page.py", "pages/progress_page.py",
          "pages/households_page.py", "pages/ledger_page.py", "pages/import_page.py",
          "pages/export_page.py")

@@ -13,6 +13,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from layers import REGISTRY, accounts
 from layers.overrides import RankOverride
 from tests.helpers.samples import TOWNSHIP, VILLAGE, sample_rows, square, wkt
 
+APP = str(Path(__file__).resolve().parents[2] / "app.py")  # the Streamlit entry script
 TOWNSHIP2 = "411121100"  # 舞泉镇
 VILLAGE2 = "411121100201"
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -161,5 +163,5 @@ def sign_in(at: Any, who: Credentials) -> Any:
     return at.run()  # the signed-in page's own widgets, as a person sees them next
 
 
-__all__ = ["TOWNSHIP", "VILLAGE", "Credentials", "app_admin", "app_database_url", "feature_id",
+__all__ = ["APP", "TOWNSHIP", "VILLAGE", "Credentials", "app_admin", "app_database_url", "feature_id",
            "feature_state", "make_account", "sign_in"]
