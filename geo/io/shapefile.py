@@ -4,7 +4,11 @@ Per layer and geometry family one .shp/.shx/.dbf/.prj/.cpg set, plus ``field_dic
 (short field code → Chinese name → English → type → meaning and vocabulary) and ``README.txt``.
 DBF limits handled here: field names ≤ 10 ASCII bytes, text ≤ 254 bytes in the chosen encoding
 (cut on a character boundary and reported), characters the encoding cannot hold replaced by
-``?`` (reported), real DBF dates (pyogrio writes a Date field from an Arrow date32 column).
+``?`` (reported), real DBF dates (pyogrio writes a Date field from an Arrow date32 column; a
+date-time becomes its CST date plus an HH:MM text field). Field widths fit the data: GDAL's
+RESIZE=YES shrinks text and integer fields to their longest value (text in bytes of the
+encoding, at least 1), and decimals are written as Arrow decimal128 sized to the largest value
+with the field's own number of decimals (``geo.io.model.dbf_decimals``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from geo.io.model import (
     output_frame,
     personal_text,
     split_by_family,
+    time_code,
 )
 
 DBF_TEXT_BYTES = 254
@@ -87,6 +92,8 @@ def _write_layer(layer: LayerData, options: ExportOptions, folder: Path,
         pyogrio.write_dataframe(
             part, folder / f"{stem}.shp", driver="ESRI Shapefile",
             encoding=options.encoding, use_arrow=True,
+            # every field as wide as its longest value (text would otherwise be 80 wide)
+            layer_options={"RESIZE": "YES"},
         )
         summary.counts[stem] = len(part)
         stems.append((stem, _family(part)))
@@ -98,9 +105,19 @@ def _family(part: gpd.GeoDataFrame) -> str:
     return "point" if "Point" in kind else "line" if "Line" in kind else "polygon"
 
 
+def shp_field_names(layer: LayerData, include_private: bool) -> list[str]:
+    """The DBF's field names in order: each field's code, and after a date-time its time field."""
+    names = []
+    for spec in output_fields(layer, include_private):
+        names.append(spec.shp)
+        if spec.kind == "datetime":
+            names.append(time_code(spec))
+    return names
+
+
 def check_field_names(layer: LayerData, include_private: bool) -> None:
     """Short codes must be unique ASCII of at most 10 bytes: a cut name breaks the file."""
-    names = [s.shp for s in output_fields(layer, include_private)]
+    names = shp_field_names(layer, include_private)
     bad = [n for n in names if not n.isascii() or not 0 < len(n.encode()) <= DBF_NAME_BYTES]
     if bad or len(set(n.lower() for n in names)) != len(names):
         raise ValidationError(
