@@ -119,7 +119,7 @@ def _read_all(out: Path, suffix: str) -> dict[str, pd.DataFrame]:
     if suffix == ".geojson":
         doc = json.loads(out.read_text(encoding="utf-8"))
         table = pd.DataFrame([f["properties"] for f in doc["features"]])
-        return {name: part.dropna(axis=1, how="all") for name, part in table.groupby("图层")}
+        return {str(name): part.dropna(axis=1, how="all") for name, part in table.groupby("图层")}
     tables = {"roads": "水毁公路", "pv_stations": "光伏扶贫电站", "villages": "行政村"}
     return {zh: pd.DataFrame(pyogrio.read_dataframe(out, layer=name, read_geometry=False))
             for name, zh in tables.items()}
