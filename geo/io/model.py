@@ -2,7 +2,9 @@
 
 Field specs are duck-typed (``layers.base.Field`` fits); nothing here knows a particular layer.
 Vocabulary codes go out as Chinese labels, code lists joined by ';', dates as real dates where
-the format has them, date-times as ISO 8601 text in Beijing time (UTC+8).
+the format has them, date-times as the format allows (see ``_datetime_values``: the shapefile the
+China Standard Time date plus HH:MM, the GeoPackage a UTC date-time, Excel CST wall-clock time,
+GeoJSON ISO 8601 text in UTC+8), decimals in the shapefile with their field's places.
 """
 
 from __future__ import annotations
