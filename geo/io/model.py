@@ -197,6 +197,7 @@ def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
 
 
 DEFAULT_DECIMALS = 2  # a float field's digits after the point when its spec names none
+MAX_DECIMAL_DIGITS = 18  # a DBF number of 20 characters with sign and point; ArcGIS reads no more
 
 
 def decimals(spec: FieldSpec) -> int:
@@ -213,7 +214,10 @@ def dbf_decimals(numbers: pd.Series, places: int) -> pd.Series:
     rounded = pc.round(pa.array(finite, from_pandas=True), places)
     largest = pc.max(pc.abs(rounded)).as_py()
     whole = len(str(int(largest))) if largest else 1
-    typed = rounded.cast(pa.decimal128(whole + places, places))
+    if whole > MAX_DECIMAL_DIGITS:  # absurdly large: left to GDAL's own real field (24.15)
+        return numbers
+    places = min(places, MAX_DECIMAL_DIGITS - whole)  # huge values give up decimals, not digits
+    typed = pc.round(rounded, places).cast(pa.decimal128(whole + places, places))
     return pd.Series(pd.arrays.ArrowExtensionArray(typed), index=numbers.index)
 
 

@@ -6,6 +6,7 @@ real date-time. Exports are written from GeoDataFrames and read back with GDAL, 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import warnings
@@ -13,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import fiona
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -62,6 +64,19 @@ def test_real_fields_have_the_fields_decimals_and_the_datas_width(tmp_path: Path
     assert back["length_m"].tolist() == [1092.2, 180.0]
     assert back["est_days"].isna().tolist() == [True, False]
     assert all((f.width, f.decimals) != (24, 15) for f in fields)
+
+
+def test_a_huge_value_keeps_its_digits_and_gives_up_decimals(tmp_path: Path) -> None:
+    data = _roads(length_m=[1234567890123.25, float("inf")])  # 13 digits before the point
+    fields = REGISTRY.get("roads").fields
+    data.fields = [dataclasses.replace(f, decimals=6) if f.column == "length_m" else f
+                   for f in fields]
+    dbf = _write(tmp_path, data)
+    field = {f.name: f for f in dbf_header(dbf)[2]}["length_m"]
+    # a 20-character DBF number holds 18 digits: 13 + 5 of the 6 decimals asked for
+    assert (field.width, field.decimals) == (20, 5)
+    back = pyogrio.read_dataframe(dbf.with_suffix(".shp"))
+    assert back["length_m"].iloc[0] == 1234567890123.25 and pd.isna(back["length_m"].iloc[1])
 
 
 def test_every_float_field_names_sensible_decimals() -> None:
