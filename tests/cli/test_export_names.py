@@ -46,7 +46,7 @@ def _is_chinese(text: object) -> bool:
 @pytest.mark.parametrize("encoding", ["GBK", "UTF-8"])
 def test_households_shapefile_has_place_names_and_fitted_fields(demo_url: str, tmp_path: Path,
                                                                 encoding: str) -> None:
-    out = tmp_path / "h.zip"
+    out = tmp_path / "names-households.zip"  # file names are unique in the shared export log
     _export(demo_url, tmp_path, out, "--layer", "households", "--personal", "--encoding", encoding)
     unzip(out, tmp_path / "x")
     shp = tmp_path / "x/households.shp"
@@ -82,7 +82,7 @@ def test_households_shapefile_has_place_names_and_fitted_fields(demo_url: str, t
 
 
 def test_roads_shapefile_names_the_township_of_its_code(demo_url: str, tmp_path: Path) -> None:
-    out = tmp_path / "r.zip"
+    out = tmp_path / "names-roads.zip"
     _export(demo_url, tmp_path, out, "--layer", "roads", "--encoding", "GBK")
     unzip(out, tmp_path / "x")
     back = pyogrio.read_dataframe(tmp_path / "x/roads.shp")
@@ -97,7 +97,7 @@ def test_roads_shapefile_names_the_township_of_its_code(demo_url: str, tmp_path:
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".xlsx"])
 def test_every_format_names_townships_and_villages(demo_url: str, tmp_path: Path,
                                                    suffix: str) -> None:
-    out = tmp_path / f"all{suffix}"
+    out = tmp_path / f"names-all{suffix}"
     _export(demo_url, tmp_path, out, "--layer", "roads,pv_stations,villages")
     towns, villages = _places(demo_url)
     frames = _read_all(out, suffix)
