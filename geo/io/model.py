@@ -234,14 +234,20 @@ def _datetime_values(raw: pd.Series, fmt: str) -> pd.Series:
     the China Standard Time day (its time of day goes into :func:`time_of_day`'s field); the
     GeoPackage a real date-time in UTC, as its standard asks; Excel the CST wall-clock time;
     GeoJSON ISO 8601 text with +08:00."""
+    if fmt == "shp":
+        return _beijing(raw).dt.tz_localize(None).astype("date32[pyarrow]")
+    if fmt == "gpkg":
+        return _beijing(raw).dt.tz_convert("UTC").dt.floor("s").astype("datetime64[ms, UTC]")
     times = _each(raw, _as_beijing)
     if fmt == "xlsx":  # Excel has no time zones: Beijing wall-clock time
         return _each(times, lambda t: t.replace(tzinfo=None))
-    if fmt == "shp":
-        return _date_values(_each(times, lambda t: t.date()), fmt)
-    if fmt == "gpkg":
-        return pd.to_datetime(times, utc=True).dt.floor("s").astype("datetime64[ms, UTC]")
     return _each(times, lambda t: t.isoformat(timespec="seconds"))
+
+
+def _beijing(raw: pd.Series) -> pd.Series:
+    """Date-times in China Standard Time, for the whole column at once (a value at a time took
+    3 s for 81,700 roads); naive ones are UTC, as the database stores timestamptz."""
+    return pd.to_datetime(raw, utc=True).dt.tz_convert(BEIJING)
 
 
 def time_code(spec: FieldSpec) -> str:
@@ -252,7 +258,8 @@ def time_code(spec: FieldSpec) -> str:
 def time_of_day(frame: pd.DataFrame, spec: FieldSpec) -> pd.Series:
     """"HH:MM" of each date-time in China Standard Time (the shapefile's companion text)."""
     raw = frame[spec.column] if spec.column in frame else pd.Series(None, index=frame.index)
-    return _each(_each(raw, _as_beijing), lambda t: t.strftime("%H:%M"))
+    times = _beijing(raw)
+    return times.dt.strftime("%H:%M").astype(object).where(times.notna(), None)
 
 
 def _each(raw: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
