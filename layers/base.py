@@ -117,6 +117,9 @@ class Field:
     private: bool = False  # ID number, phone, income: masked everywhere, never on the map
     personal: bool = False  # names a person (head of household, helper): personal exports only
     meaning: str = ""  # for the field dictionary shipped with exports
+    # float fields: digits after the decimal point in exports (the shapefile's DBF precision;
+    # None: ``geo.io.model.DEFAULT_DECIMALS``)
+    decimals: int | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -126,15 +129,16 @@ def repair_fields() -> tuple[Field, ...]:
     return (
         Field("status", "状态", "Status", "status", vocab=STATUS, meaning="修复状态"),
         Field("severity", "损毁程度", "Severity", "severity", vocab=SEVERITY),
-        Field("cost_wan", "估算费用(万元)", "Est. cost (10k CNY)", "cost_wan", "float"),
+        Field("cost_wan", "估算费用(万元)", "Est. cost (10k CNY)", "cost_wan", "float", decimals=2),
         Field("resp_unit", "责任单位", "Responsible unit", "resp_unit"),
         Field("deadline", "完成时限", "Deadline", "deadline", "date"),
         Field("started_on", "开工日期", "Started", "start_on", "date"),
         Field("finished_on", "完工日期", "Finished", "finish_on", "date"),
         Field("est_days", "预计工期(天)", "Est. duration (days)", "est_days", "float",
-              meaning="剩余工作的预计天数（施工队推演使用）"),
+              meaning="剩余工作的预计天数（施工队推演使用）", decimals=1),
         Field("version", "版本", "Version", "version", "int", meaning="乐观锁版本号"),
-        Field("updated_at", "更新时间", "Updated at", "upd_at", "datetime"),
+        Field("updated_at", "更新时间", "Updated at", "upd_at", "datetime",
+              meaning="最后修改时间（中国标准时间） last change (China Standard Time)"),
         Field("updated_by", "更新人", "Updated by", "upd_by"),
     )
 

@@ -62,9 +62,14 @@ class Household(Base):
     geom = geometry_column("POINT")
 
 
+# Readable shapefile codes of at most 10 bytes, chosen by hand: cutting the column names gave
+# "r_educatio".
+RISK_CODES = {
+    "risk_food": "r_food", "risk_clothing": "r_clothing", "risk_education": "r_edu",
+    "risk_medical": "r_medical", "risk_housing": "r_housing", "risk_water": "r_water",
+}
 RISK_FIELDS = tuple(
-    Field(col, f"风险:{zh}", f"Risk: {en}", col.replace("risk_", "r_")[:10], "bool")
-    for col, zh, en in RISK_ITEMS
+    Field(col, f"风险:{zh}", f"Risk: {en}", RISK_CODES[col], "bool") for col, zh, en in RISK_ITEMS
 )
 
 LAYER = Layer(
@@ -81,7 +86,7 @@ LAYER = Layer(
         Field("house_grade", "房屋等级", "House grade", "house_gr", vocab=HOUSE_GRADE),
         Field("flood_damage", "受灾程度", "Flood damage", "flood_dmg", vocab=FLOOD_DAMAGE),
         Field("income_per_capita", "人均纯收入(元)", "Income per capita (CNY)", "income",
-              "float", private=True),
+              "float", private=True, decimals=0),
         Field("helper", "帮扶责任人", "Assigned helper", "helper", personal=True),
         Field("village_code", "村代码", "Village code", "vil_code"),
     ),

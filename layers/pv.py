@@ -46,7 +46,7 @@ LAYER = Layer(
     geometry_type="POINT",
     fields=with_repair(
         Field("village_code", "村代码", "Village code", "vil_code"),
-        Field("capacity_kw", "装机容量(kW)", "Capacity (kW)", "cap_kw", "float"),
+        Field("capacity_kw", "装机容量(kW)", "Capacity (kW)", "cap_kw", "float", decimals=1),
         Field("beneficiaries", "受益户", "Beneficiary households", "benef", "codes"),
         Field("welfare_posts", "公益岗位数", "Public-welfare posts", "posts", "int"),
         Field("damage_kind", "损毁部位", "Damage kind", "dmg_kind", vocab=PV_DAMAGE),

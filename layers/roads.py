@@ -54,7 +54,7 @@ LAYER = Layer(
         Field("chainage", "桩号", "Chainage", "chainage"),
         Field("damage_type", "损毁类型", "Damage type", "dmg_type", vocab=ROAD_DAMAGE),
         Field("passable", "通行状态", "Passable", "passable", vocab=PASSABLE),
-        Field("length_m", "长度(米)", "Length (m)", "length_m", "float"),
+        Field("length_m", "长度(米)", "Length (m)", "length_m", "float", decimals=1),
     ),
     style=Style(color="#8c564b", kind="line", weight=3, icon="路"),
     group="infrastructure",

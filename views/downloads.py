@@ -22,7 +22,7 @@ from layers import REGISTRY
 from layers.audit import ExportEntry, log_export
 from layers.base import Layer
 from layers.filter import Filter, check_statuses_apply
-from layers.places import township_choices
+from layers.places import name_fields, township_choices, with_names
 from layers.roles import Actor, Scope
 from layers.store import read_filtered
 from layers.vocabularies import STATUS
@@ -49,9 +49,11 @@ def describe_filter(bind: Bind, chosen: Filter) -> str:
 
 def collect(bind: Bind, chosen: Filter, include_private: bool = False,
             layers: list[Layer] | None = None) -> list[LayerData]:
-    """Read the chosen layers through the same filter the map uses."""
-    return [LayerData(layer.name, layer.zh, layer.en, layer.fields,
-                      read_filtered(bind, layer, chosen, include_private=include_private),
+    """Read the chosen layers through the same filter the map uses, with the names of their
+    townships and villages beside the codes."""
+    return [LayerData(layer.name, layer.zh, layer.en, name_fields(layer),
+                      with_names(bind, layer, read_filtered(bind, layer, chosen,
+                                                            include_private=include_private)),
                       locates_people=layer.locates_people)
             for layer in (layers if layers is not None else chosen.export_layers())]
 

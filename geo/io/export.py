@@ -1,7 +1,8 @@
 """Export layers for engineers: shapefile zips, GeoPackage, GeoJSON and an Excel ledger (台账).
 
 Generic machinery: it takes GeoDataFrames (EPSG:4490, stored codes) plus field specs — any
-objects with ``column, zh, en, shp, kind, vocab, private, meaning`` — and knows no layer.
+objects with ``column, zh, en, shp, kind, vocab, private, meaning, decimals`` — and knows
+no layer.
 ``views.downloads`` reads the database and calls :func:`write_export` or :func:`export_bytes`.
 Parts: ``geo.io.model`` (data model, value conversion), ``geo.io.shapefile`` (zip with field
 dictionary and README), ``geo.io.vector`` (GeoPackage, GeoJSON), ``geo.io.xlsx`` (Excel ledger).

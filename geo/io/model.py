@@ -2,7 +2,9 @@
 
 Field specs are duck-typed (``layers.base.Field`` fits); nothing here knows a particular layer.
 Vocabulary codes go out as Chinese labels, code lists joined by ';', dates as real dates where
-the format has them, date-times as ISO 8601 text in Beijing time (UTC+8).
+the format has them, date-times as the format allows (see ``_datetime_values``: the shapefile the
+China Standard Time date plus HH:MM, the GeoPackage a UTC date-time, Excel CST wall-clock time,
+GeoJSON ISO 8601 text in UTC+8), decimals in the shapefile with their field's places.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo import crs as geo_crs
 from geo.chinatime import CST
@@ -54,6 +58,8 @@ class FieldSpec(Protocol):
     def personal(self) -> bool: ...
     @property
     def meaning(self) -> str: ...
+    @property
+    def decimals(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class IdField:
     private: bool = False
     personal: bool = False
     meaning: str = "跟踪系统中的要素编号 / id of the feature in the tracker"
+    decimals: int | None = None
 
 
 class EmptyExportError(NotFoundError):
@@ -176,24 +183,83 @@ def column_values(frame: pd.DataFrame, spec: FieldSpec, fmt: str) -> pd.Series:
             return numbers.astype("Int32")  # ArcGIS reads a DBF N(18) Integer64 as Double
         return numbers
     if kind == "float":
-        return pd.to_numeric(_each(raw, float), errors="coerce").astype(float)
+        floats = pd.to_numeric(_each(raw, float), errors="coerce").astype(float)
+        return dbf_decimals(floats, decimals(spec)) if fmt == "shp" else floats
     if kind == "bool":
         if fmt in ("xlsx", "shp"):  # ArcGIS reads DBF logical fields badly: write 是/否 text
             return _each(raw, lambda v: "是" if v else "否")
         return _each(raw, bool).astype("boolean")
     if kind == "date":
-        dates = _each(raw, _as_date)
-        if fmt == "geojson":
-            return _each(dates, lambda d: d.isoformat())
-        if fmt == "xlsx":
-            return dates
-        return dates.astype("date32[pyarrow]")  # pyogrio writes a real DBF / GPKG date from Arrow
+        return _date_values(_each(raw, _as_date), fmt)
     if kind == "datetime":
-        times = _each(raw, _as_beijing)
-        if fmt == "xlsx":  # Excel has no time zones: Beijing wall-clock time
-            return _each(times, lambda t: t.replace(tzinfo=None))
-        return _each(times, lambda t: t.isoformat(timespec="seconds"))
+        return _datetime_values(raw, fmt)
     return _each(raw, lambda v: v if isinstance(v, str) else str(v))
+
+
+DEFAULT_DECIMALS = 2  # a float field's digits after the point when its spec names none
+MAX_DECIMAL_DIGITS = 18  # a DBF number of 20 characters with sign and point; ArcGIS reads no more
+
+
+def decimals(spec: FieldSpec) -> int:
+    return DEFAULT_DECIMALS if spec.decimals is None else spec.decimals
+
+
+def dbf_decimals(numbers: pd.Series, places: int) -> pd.Series:
+    """Floats rounded to ``places`` as an Arrow decimal just wide enough for the largest value.
+
+    GDAL writes an Arrow decimal128(p, s) as a DBF number of width p + 2 (sign and point) and
+    precision s: 1092.2 instead of a 24.15 field holding 1092.200000000000045.
+    """
+    finite = numbers.where(np.isfinite(numbers))  # NaN and ±inf are written as empty
+    rounded = pc.round(pa.array(finite, from_pandas=True), places)
+    largest = pc.max(pc.abs(rounded)).as_py()
+    whole = len(str(int(largest))) if largest else 1
+    if whole > MAX_DECIMAL_DIGITS:  # absurdly large: left to GDAL's own real field (24.15)
+        return numbers
+    places = min(places, MAX_DECIMAL_DIGITS - whole)  # huge values give up decimals, not digits
+    typed = pc.round(rounded, places).cast(pa.decimal128(whole + places, places))
+    return pd.Series(pd.arrays.ArrowExtensionArray(typed), index=numbers.index)
+
+
+def _date_values(dates: pd.Series, fmt: str) -> pd.Series:
+    if fmt == "geojson":
+        return _each(dates, lambda d: d.isoformat())
+    if fmt == "xlsx":
+        return dates
+    return dates.astype("date32[pyarrow]")  # pyogrio writes a real DBF / GPKG date from Arrow
+
+
+def _datetime_values(raw: pd.Series, fmt: str) -> pd.Series:
+    """A date-time per format: the shapefile's DBF has no date-time type, so it gets the date of
+    the China Standard Time day (its time of day goes into :func:`time_of_day`'s field); the
+    GeoPackage a real date-time in UTC, as its standard asks; Excel the CST wall-clock time;
+    GeoJSON ISO 8601 text with +08:00."""
+    if fmt == "shp":
+        return _beijing(raw).dt.tz_localize(None).astype("date32[pyarrow]")
+    if fmt == "gpkg":
+        return _beijing(raw).dt.tz_convert("UTC").dt.floor("s").astype("datetime64[ms, UTC]")
+    times = _each(raw, _as_beijing)
+    if fmt == "xlsx":  # Excel has no time zones: Beijing wall-clock time
+        return _each(times, lambda t: t.replace(tzinfo=None))
+    return _each(times, lambda t: t.isoformat(timespec="seconds"))
+
+
+def _beijing(raw: pd.Series) -> pd.Series:
+    """Date-times in China Standard Time, for the whole column at once (a value at a time took
+    3 s for 81,700 roads); naive ones are UTC, as the database stores timestamptz."""
+    return pd.to_datetime(raw, utc=True).dt.tz_convert(BEIJING)
+
+
+def time_code(spec: FieldSpec) -> str:
+    """The shapefile field holding a date-time's CST time of day (HH:MM): upd_at → upd_time."""
+    return f"{spec.shp.removesuffix('_at')}_time"
+
+
+def time_of_day(frame: pd.DataFrame, spec: FieldSpec) -> pd.Series:
+    """"HH:MM" of each date-time in China Standard Time (the shapefile's companion text)."""
+    raw = frame[spec.column] if spec.column in frame else pd.Series(None, index=frame.index)
+    times = _beijing(raw)
+    return times.dt.strftime("%H:%M").astype(object).where(times.notna(), None)
 
 
 def _each(raw: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
@@ -236,32 +302,59 @@ KIND_TEXT = {
     "date": "日期 date", "datetime": "日期时间 date-time (ISO 8601, UTC+8)",
     "codes": "编码列表 codes joined by ';'",
 }
+# how a date-time is written, by format (see _datetime_values)
+DATETIME_TEXT = {
+    "shp": "日期 date (中国标准时间的日期 the day in China Standard Time; 时:分见 time in {time})",
+    "gpkg": "日期时间 date-time (UTC, GeoPackage 标准; 北京时间 = UTC+8)",
+    "xlsx": "日期时间 date-time (北京时间 China Standard Time)",
+}
 
 
 DICTIONARY_HEADERS = ["图层 layer", "字段代码 field", "中文名 name (zh)", "英文名 name (en)",
                       "类型 type", "含义 meaning", "取值 values (code=标签)"]
 
 
-def dictionary_rows(layers: Sequence[LayerData], include_private: bool) -> list[list[str]]:
-    """One row per exported field: short code, Chinese and English names, type, meaning, values."""
+def dictionary_rows(layers: Sequence[LayerData], include_private: bool,
+                    fmt: str = "shp") -> list[list[str]]:
+    """One row per exported field: short code, Chinese and English names, type, meaning, values;
+    in a shapefile's dictionary also the time-of-day field that goes with a date-time."""
     rows = []
     for layer in layers:
         for spec in output_fields(layer, include_private):
-            kind = ("文本(标签) text (label)" if spec.vocab is not None
-                    else KIND_TEXT.get(spec.kind, spec.kind))
             personal = spec.private or spec.personal
             meaning = f"{spec.meaning} 个人信息 personal data".strip() if personal else spec.meaning
             values = vocabulary_text(spec)
             if values:
                 values = f"导出为中文标签 exported as the Chinese label; {values}"
-            rows.append([layer.name, spec.shp, spec.zh, spec.en, kind, meaning, values])
+            rows.append([layer.name, spec.shp, spec.zh, spec.en, kind_text(spec, fmt), meaning,
+                         values])
+            if fmt == "shp" and spec.kind == "datetime":
+                rows.append([layer.name, time_code(spec), f"{spec.zh}(时:分)",
+                             f"{spec.en} (HH:MM)", "文本 text HH:MM",
+                             f"{spec.zh}的时刻，中国标准时间，到分钟 time of day of {spec.shp} in "
+                             "China Standard Time (UTC+8), to the minute", ""])
     return rows
 
 
+def kind_text(spec: FieldSpec, fmt: str) -> str:
+    """The type column of the field dictionary: what the field holds in this format."""
+    if spec.vocab is not None:
+        return "文本(标签) text (label)"
+    if spec.kind == "float":
+        return f"小数 decimal ({decimals(spec)} 位小数 decimals)"
+    if spec.kind == "datetime" and fmt in DATETIME_TEXT:
+        return DATETIME_TEXT[fmt].format(time=time_code(spec))
+    return KIND_TEXT.get(spec.kind, spec.kind)
+
+
 def attribute_frame(layer: LayerData, fmt: str, include_private: bool, names: str) -> pd.DataFrame:
-    """The converted attributes, named by ``names`` ("shp", "zh" or "column")."""
-    specs = output_fields(layer, include_private)
-    data = {getattr(s, names): column_values(layer.frame, s, fmt) for s in specs}
+    """The converted attributes, named by ``names`` ("shp", "zh" or "column"); a shapefile gets
+    each date-time's CST time of day as a text field of its own after the date."""
+    data = {}
+    for spec in output_fields(layer, include_private):
+        data[getattr(spec, names)] = column_values(layer.frame, spec, fmt)
+        if fmt == "shp" and spec.kind == "datetime":
+            data[time_code(spec)] = time_of_day(layer.frame, spec)
     return pd.DataFrame(data, index=layer.frame.index)
 
 

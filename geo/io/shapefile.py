@@ -4,7 +4,12 @@ Per layer and geometry family one .shp/.shx/.dbf/.prj/.cpg set, plus ``field_dic
 (short field code → Chinese name → English → type → meaning and vocabulary) and ``README.txt``.
 DBF limits handled here: field names ≤ 10 ASCII bytes, text ≤ 254 bytes in the chosen encoding
 (cut on a character boundary and reported), characters the encoding cannot hold replaced by
-``?`` (reported), real DBF dates (pyogrio writes a Date field from an Arrow date32 column).
+``?`` (reported), real DBF dates (pyogrio writes a Date field from an Arrow date32 column; a
+date-time becomes its CST date plus an HH:MM text field). Field widths fit the data: text and
+integer fields are created as wide as their longest value (text in bytes of the encoding, at
+least 1) through the Arrow field metadata GDAL reads (``GDAL:OGR:width``), and decimals are
+written as Arrow decimal128 sized to the largest value with the field's own number of decimals
+(``geo.io.model.dbf_decimals``).
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import io
 import stat
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import shapely
 
 from geo import chinatime
 from geo import crs as geo_crs
@@ -35,6 +44,7 @@ from geo.io.model import (
     output_frame,
     personal_text,
     split_by_family,
+    time_code,
 )
 
 DBF_TEXT_BYTES = 254
@@ -84,13 +94,76 @@ def _write_layer(layer: LayerData, options: ExportOptions, folder: Path,
     fit_text(frame, layer.name, options.encoding, summary, lists)
     stems = []
     for stem, part in split_by_family(layer.name, frame):
-        pyogrio.write_dataframe(
-            part, folder / f"{stem}.shp", driver="ESRI Shapefile",
-            encoding=options.encoding, use_arrow=True,
-        )
+        write_fitted(part, folder / f"{stem}.shp", options.encoding)
         summary.counts[stem] = len(part)
         stems.append((stem, _family(part)))
     return stems
+
+
+WIDTH_KEY = b"GDAL:OGR:width"  # Arrow field metadata GDAL takes as the new field's width
+
+
+def write_fitted(part: gpd.GeoDataFrame, path: Path, encoding: str) -> None:
+    """One shapefile whose text and integer fields are as wide as their data.
+
+    Without a width GDAL makes every text field 80 bytes wide; its RESIZE=YES option shrinks
+    them afterwards by rewriting the whole .dbf once per field (three times the time of the
+    write itself), so the widths are given up front, in the Arrow fields' metadata.
+    """
+    widths = field_widths(part, encoding)
+    attributes = pd.DataFrame(part.drop(columns=part.geometry.name))
+    table = pa.Table.from_pandas(attributes, preserve_index=False)
+    fields = []
+    for field in table.schema:
+        kind = pa.string() if pa.types.is_null(field.type) else field.type  # GDAL takes no null
+        meta = {WIDTH_KEY: str(widths[field.name]).encode()} if field.name in widths else None
+        fields.append(pa.field(field.name, kind, metadata=meta))
+    columns = [column.cast(field.type) for column, field in zip(table.columns, fields, strict=True)]
+    geometry, geometry_type = single_kind(part.geometry)
+    table = pa.Table.from_arrays([*columns, pa.array(shapely.to_wkb(geometry), pa.binary())],
+                                 schema=pa.schema([*fields, pa.field("geometry", pa.binary())]))
+    pyogrio.write_arrow(table, path, driver="ESRI Shapefile", geometry_name="geometry",
+                        geometry_type=geometry_type, crs=f"EPSG:{part.crs.to_epsg()}",
+                        encoding=encoding)
+
+
+def field_widths(frame: pd.DataFrame, encoding: str) -> dict[str, int]:
+    """Text: the longest value in bytes of ``encoding`` (values already fit, see
+    :func:`fit_text`); integers: the most characters of a value, sign included; at least 1."""
+    widths = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column == frame.geometry.name:
+            continue
+        if values.dtype == object:
+            sizes = [len(v) if v.isascii() else len(v.encode(encoding))
+                     for v in values if isinstance(v, str)]
+            widths[column] = max(sizes, default=1) or 1
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            ends = [v for v in (values.min(), values.max()) if pd.notna(v)]
+            widths[column] = max((len(str(int(v))) for v in ends), default=1)
+    return widths
+
+
+def single_kind(geometry: gpd.GeoSeries) -> tuple[np.ndarray, str]:
+    """The geometries of one family as one type: singles become multis where both are present
+    (a shapefile has one geometry type; a polygon file holds multipolygons anyway)."""
+    values = np.asarray(geometry.values, dtype=object)
+    kinds = set(shapely.get_type_id(values).tolist())
+    single, multi = min(kinds), max(kinds)
+    if single == multi:
+        return values, SHAPE_NAMES[single]
+    promote: dict[int, Callable[[list[Any]], Any]] = {
+        0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}
+    singles = shapely.get_type_id(values) == single
+    values = values.copy()
+    values[singles] = [promote[single]([g]) for g in values[singles]]
+    return values, SHAPE_NAMES[multi]
+
+
+# shapely's type ids of the families a shapefile holds
+SHAPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon"}
 
 
 def _family(part: gpd.GeoDataFrame) -> str:
@@ -98,9 +171,19 @@ def _family(part: gpd.GeoDataFrame) -> str:
     return "point" if "Point" in kind else "line" if "Line" in kind else "polygon"
 
 
+def shp_field_names(layer: LayerData, include_private: bool) -> list[str]:
+    """The DBF's field names in order: each field's code, and after a date-time its time field."""
+    names = []
+    for spec in output_fields(layer, include_private):
+        names.append(spec.shp)
+        if spec.kind == "datetime":
+            names.append(time_code(spec))
+    return names
+
+
 def check_field_names(layer: LayerData, include_private: bool) -> None:
     """Short codes must be unique ASCII of at most 10 bytes: a cut name breaks the file."""
-    names = [s.shp for s in output_fields(layer, include_private)]
+    names = shp_field_names(layer, include_private)
     bad = [n for n in names if not n.isascii() or not 0 < len(n.encode()) <= DBF_NAME_BYTES]
     if bad or len(set(n.lower() for n in names)) != len(names):
         raise ValidationError(

@@ -49,7 +49,7 @@ def write_geopackage(layers: Sequence[LayerData], options: ExportOptions, target
             )
             summary.counts[table] = len(part)
     # The field dictionary as a plain attribute table (no geometry), as in the shapefile zip.
-    fields = pd.DataFrame(dictionary_rows(layers, options.include_private),
+    fields = pd.DataFrame(dictionary_rows(layers, options.include_private, "gpkg"),
                           columns=DICTIONARY_HEADERS)
     pyogrio.write_dataframe(fields, target, layer=DICTIONARY_TABLE, driver="GPKG",
                             layer_options={"IDENTIFIER": "字段说明 field dictionary"})

@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import fiona
@@ -68,3 +69,44 @@ def ogr_values(path: Path, field: str) -> list[str]:
     report = ogrinfo(path, "-al", "-q")
     marker = f"  {field} ("
     return [line.split(") = ", 1)[1] for line in report.splitlines() if line.startswith(marker)]
+
+
+@dataclass(frozen=True)
+class DbfField:
+    """One field descriptor of a DBF header: name, type letter (C, N, D, L, F), width, decimals."""
+
+    name: str
+    type: str
+    width: int
+    decimals: int
+
+
+def dbf_header(path: Path) -> tuple[int, int, list[DbfField]]:
+    """(records, record length, fields) from the DBF's own header bytes: the widths ArcGIS and
+    QGIS see, read without any library in between."""
+    data = path.read_bytes()
+    header_len = int.from_bytes(data[8:10], "little")
+    fields = []
+    for start in range(32, header_len - 31, 32):
+        desc = data[start:start + 32]
+        if desc[0] == 0x0D:
+            break
+        fields.append(DbfField(desc[:11].split(b"\x00", 1)[0].decode("ascii"), chr(desc[11]),
+                               desc[16], desc[17]))
+    return int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little"), fields
+
+
+def dbf_column(path: Path, name: str) -> list[bytes]:
+    """The raw bytes of one field in every record, as stored (numbers as their ASCII text)."""
+    records, record_len, fields = dbf_header(path)
+    data = path.read_bytes()
+    start = int.from_bytes(data[8:10], "little")
+    offset = 1  # the deletion flag
+    for field in fields:
+        if field.name == name:
+            break
+        offset += field.width
+    else:
+        raise KeyError(name)
+    return [data[start + r * record_len + offset:start + r * record_len + offset + field.width]
+            for r in range(records)]

@@ -174,12 +174,14 @@ def test_dates_are_real_dbf_dates_and_fields_are_short(tmp_path: Path) -> None:
     unzip(out, tmp_path / "x")
     report = ogrinfo(tmp_path / "x/roads.shp", "-so", "-al")
     assert "deadline: Date" in report
-    assert "upd_at: String" in report  # DBF has no date-time: ISO text in Beijing time
+    # DBF has no date-time: the day in Beijing time as a real date, the time of day beside it
+    assert "upd_at: Date" in report and "upd_time: String (5.0)" in report
     back = pyogrio.read_dataframe(tmp_path / "x/roads.shp")
     assert str(back["deadline"].iloc[0])[:10] == "2021-11-30"
-    assert back["upd_at"].iloc[0] == "2021-07-21T11:00:00+08:00"
+    assert str(back["upd_at"].iloc[0])[:10] == "2021-07-21" and back["upd_time"].iloc[0] == "11:00"
     with fiona.open(tmp_path / "x/roads.shp") as src:
         assert src.schema["properties"]["deadline"] == "date"
+        assert src.schema["properties"]["upd_at"] == "date"
         assert all(len(name.encode()) <= 10 for name in src.schema["properties"])
 
 
@@ -240,8 +242,10 @@ def test_field_dictionary_and_readme(tmp_path: Path) -> None:
     assert "not_started=未开工" in by_code[("roads", "status")][6]
     assert by_code[("roads", "start_on")][2] == "开工日期"
     assert by_code[("water_works", "villages")][4].startswith("编码列表")
-    assert len(rows) - 1 == sum(len(la.fields) + 1 for la in (REGISTRY.get("roads"),
-                                                               REGISTRY.get("water_works")))
+    # one row per DBF field: the id, every field, and the time of day after each date-time
+    assert len(rows) - 1 == sum(len(la.fields) + 1 + sum(f.kind == "datetime" for f in la.fields)
+                                for la in (REGISTRY.get("roads"), REGISTRY.get("water_works")))
+    assert by_code[("roads", "upd_time")][4] == "文本 text HH:MM"
     readme = archive.read("README.txt").decode("utf-8-sig")
     for text in ("EPSG:4547", "UTF-8", "状态 status: 未开工", "要素总数 Features    : 4",
                  "roads.shp", "water_works_line.shp", "测试员"):

@@ -31,6 +31,21 @@ def test_own_labels_codes_and_synonyms_are_recognised() -> None:
     assert found["备注说明x"][0] is None
 
 
+def test_the_shapefile_exports_own_columns_are_placed() -> None:
+    """The export's name and time-of-day columns are known (the codes beside them are imported),
+    and an export from before the readable risk codes still imports its r_educatio."""
+    roads = targets("roads", ["code", "twp_code", "twp_name", "upd_at", "upd_time"])
+    assert roads["twp_name"] == (None, "duplicate")  # the township is taken from twp_code
+    assert roads["upd_time"] == ("-", "role") and roads["upd_at"] == ("-", "system")
+    people = targets("households", ["code", "r_edu", "r_educatio", "vil_code", "vil_name",
+                                    "twp_name"])
+    assert people["r_edu"] == ("risk_education", "label")
+    assert people["r_educatio"] == (None, "duplicate")
+    assert people["vil_name"] == (None, "duplicate")
+    assert people["twp_name"] == ("township", "role")
+    assert targets("households", ["r_educatio"])["r_educatio"] == ("risk_education", "synonym")
+
+
 def test_household_register_headers() -> None:
     found = targets("households", ["户主姓名", "证件号码", "乡(镇)", "行政村", "与户主关系", "户类型",
                                    "监测对象类别", "风险类型", "帮扶责任人", "联系电话", "家庭人口数"])
