@@ -23,7 +23,6 @@ No database here: the caller re-reads the row (``geo.rank.inputs.read_asset``).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 from dataclasses import dataclass
@@ -398,7 +397,8 @@ def result_of(state: LiveState, inputs: RankInputs, rules: Rules) -> RankResult:
     order: list[int] = []
     for step in merge(state.steps, first, waiting):
         for t, template in zip(step.pick.tasks, step.rows, strict=True):
-            row = copy.copy(template)  # the kept row stays unnumbered for the next merge
+            row = object.__new__(QueueRow)  # a copy: the kept row stays for the next merge
+            row.__dict__.update(template.__dict__)
             row.rank = row.county_rank = len(rows) + 1
             rows.append(row)
             order.append(ids[t])
