@@ -201,8 +201,9 @@ def patch(old: LiveState, inputs: RankInputs, rules: Rules,
         removed = _drop_rows(state, order, [row])
         roots |= {state.cover_root[t.id] for t in removed if t.id in state.cover_root}
         _unkey(state, [t for t in removed if t.id in state.cover_root])
-        made += _add_tasks(state, inputs, rules, order, [row])
-        if order == state.road_layer:
+        added = _add_tasks(state, inputs, rules, order, [row])
+        made += added
+        if order == state.road_layer and _moves_graph(state, inputs, rules, row, removed, added):
             labels |= set(state.row_labels.get(row, ()))
     if labels:
         made = [t for t in made if t.layer_order != state.road_layer] + \
@@ -220,6 +221,19 @@ def patch(old: LiveState, inputs: RankInputs, rules: Rules,
     built = {state.cover_root[t] for t in members | set(fresh) if t in state.cover_root}
     _schedule(state, inputs, rules, made, {c for c in labels if c in state.parts}, built)
     return state
+
+
+def _moves_graph(state: LiveState, inputs: RankInputs, rules: Rules, row: int, removed: list[Task],
+                 added: list[Task]) -> bool:
+    """Whether a road row's edit changes its component: its segments' passability, or a pending
+    抢通 (the component's own candidates) before or after. A permanent repair's progress on an
+    opened road (已抢通 → 修复中 → 已完工 → 已验收) changes none of them: only its own task."""
+    if any(t.kind == "open" for t in removed + added):
+        return True
+    assert state.graph is not None
+    status = inputs.layers[state.road_layer][1]["status"].iloc[row]
+    edges = state.graph.net.edge_row == row
+    return bool((state.passable[edges] != (status not in road_settings(rules).impassable)).any())
 
 
 def _add_tasks(state: LiveState, inputs: RankInputs, rules: Rules, order: int,
