@@ -206,7 +206,7 @@ def patch(old: LiveState, inputs: RankInputs, rules: Rules,
         if order == state.road_layer and _moves_graph(state, inputs, rules, row, removed, added):
             labels |= set(state.row_labels.get(row, ()))
     if labels:
-        made = [t for t in made if t.layer_order != state.road_layer] + \
+        made = [t for t in made if t.layer_order != state.road_layer or t.kind != "open"] + \
             _rebuild_roads(state, inputs, rules, labels)
     fresh = [t.id for t in made if t.model == "cover"]
     for t in fresh:
@@ -287,8 +287,8 @@ def _build_roads(state: LiveState, inputs: RankInputs, rules: Rules, labels: lis
 
 def _rebuild_roads(state: LiveState, inputs: RankInputs, rules: Rules,
                    labels: set[int]) -> list[Task]:
-    """The components ``labels`` again from the rows' statuses now: every road row in them gets
-    its tasks again (a 抢通's households cut off depend on the others); the tasks made."""
+    """The components ``labels`` again from the rows' statuses now: every 抢通 in them is made
+    again (the households it cuts off depend on the others); the tasks made."""
     assert state.graph is not None
     net, road = state.graph.net, state.road_layer
     frame = inputs.layers[road][1]
@@ -298,15 +298,22 @@ def _rebuild_roads(state: LiveState, inputs: RankInputs, rules: Rules,
     status = frame["status"].to_numpy()
     state.passable = state.passable.copy()
     state.passable[inside] = [status[r] not in impassable for r in net.edge_row[inside].tolist()]
-    _drop_rows(state, road, rows)
-    made = _add_tasks(state, inputs, rules, road, rows)
+    info = inputs.layers[road][0]
+    made = [t for t in layer_tasks(info, road, frame.reset_index(drop=True), state.people, rules,
+                                   inputs.overrides, lambda row, k: handle(road, row, k), rows)[0]
+            if t.kind == "open"]  # a 修复's figures do not depend on the statuses: it is kept
+    for row in rows:
+        if state.tasks.pop(handle(road, row, 0), None) is not None:
+            state.steps.pop(("static", handle(road, row, 0)), None)
+    state.tasks.update((t.id, t) for t in made)
     for c in labels:
         state.parts.pop(c, None)
         state.relied.pop(c, None)
         state.steps.pop(("road", c), None)
     state.road_of = {t: c for t, c in state.road_of.items() if c not in labels}
-    damaged = {t.row for t in made}
-    wanted = [c for c in sorted(labels) if any(c in state.row_labels[r] for r in damaged)]
+    damaged = {t.row for t in state.tasks.values() if t.layer_order == road}
+    wanted = [c for c in sorted(labels) if any(c in state.row_labels[r] for r in damaged
+                                               if r in state.row_labels)]
     _build_roads(state, inputs, rules, wanted)
     return made
 
