@@ -208,6 +208,7 @@ def patch(old: LiveState, inputs: RankInputs, rules: Rules,
     if labels:
         made = [t for t in made if t.layer_order != state.road_layer or t.kind != "open"] + \
             _rebuild_roads(state, inputs, rules, labels)
+    made = [t for t in made if state.tasks.get(t.id) is t]  # an asset edited twice: the last
     fresh = [t.id for t in made if t.model == "cover"]
     for t in fresh:
         roots |= _hit_groups(state, state.tasks[t].outage)

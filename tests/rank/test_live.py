@@ -168,3 +168,18 @@ def test_an_edit_schedules_again_only_its_own_groups(demo: sa.Connection) -> Non
     covers = [g for g in after.state.steps if g[0] == "cover"]
     assert covers and all(later.state.steps[g] is after.state.steps[g] for g in covers)
     _same(later, demo)
+
+
+def test_one_asset_twice_in_a_bulk_change(demo: sa.Connection) -> None:
+    """The same asset named twice in one change (re-read twice) is patched once, correctly."""
+    live = live_ranking(demo)
+    road = _open_one(demo, "roads", ("not_started", "assess", "opening"))
+    water = _open_one(demo, "water_works", ("not_started", "assess", "repairing"))
+    demo.execute(sa.text("UPDATE roads SET status = 'opened', version = version + 1 WHERE id = :i"),
+                 {"i": road})
+    demo.execute(sa.text("UPDATE water_works SET status = 'opened', version = version + 1 "
+                         "WHERE id = :i"), {"i": water})
+    edits = [("roads", road), ("water_works", water), ("roads", road), ("water_works", water)]
+    after = after_edit(demo, live, edits)
+    assert after.state is not None
+    _same(after, demo)
