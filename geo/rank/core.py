@@ -21,6 +21,8 @@ from geo.rank.plan import (
     Plan,
     RankInputs,
     Task,
+    TaskTable,
+    Unrankable,
     build_plan,
     iso_date,
     text,
@@ -104,9 +106,8 @@ class RankResult:
 def rank(inputs: RankInputs, rules: Rules) -> RankResult:
     """Schedule every task of every damaged, unfinished asset of the county, best first."""
     plan = build_plan(inputs, rules)
-    twp_names = dict(zip(inputs.townships["code"].astype(str),
-                         inputs.townships["name"].astype(str), strict=True))
-    writer = _Writer(plan, twp_names)
+    writer = Writer(plan.tasks, plan.rules, inputs.labels, plan.people.village_names,
+                    township_names(inputs))
     rows: list[QueueRow] = []
     order: list[int] = []
     for pick in sequence(plan):
@@ -115,10 +116,18 @@ def rank(inputs: RankInputs, rules: Rules) -> RankResult:
             order.append(t)
     for n, row in enumerate(rows, start=1):
         row.rank = row.county_rank = n
-    cannot = [CannotRank(u.task_layer.name, u.task_layer.zh, int(u.rec["id"]), str(u.rec["code"]),
-                         str(u.rec["name"]), writer.township(u.rec)[1], str(u.rec["status"]),
-                         u.problem) for u in plan.unrankable]
-    return RankResult(rows, cannot, plan, order)
+    return RankResult(rows, [cannot(u, writer) for u in plan.unrankable], plan, order)
+
+
+def cannot(found: Unrankable, writer: Writer) -> CannotRank:
+    rec = found.rec
+    return CannotRank(found.task_layer.name, found.task_layer.zh, int(rec["id"]), str(rec["code"]),
+                      str(rec["name"]), writer.township(rec)[1], str(rec["status"]), found.problem)
+
+
+def township_names(inputs: RankInputs) -> dict[str, str]:
+    return dict(zip(inputs.townships["code"].astype(str), inputs.townships["name"].astype(str),
+                    strict=True))
 
 
 def select(result: RankResult, *, townships: list[str] | None = None,
@@ -151,13 +160,15 @@ def rows_frame(rows: list[QueueRow]) -> pd.DataFrame:
     return pd.DataFrame([asdict(r) for r in rows], columns=list(QueueRow.__dataclass_fields__))
 
 
-class _Writer:
-    """Writes the rows of a pick: figures from its gain, the reason in Chinese."""
+class Writer:
+    """Writes the rows of a pick: figures from its gain, the reason in Chinese. ``tasks``: task
+    id → task (the plan's list, or the live ranking's table)."""
 
-    def __init__(self, plan: Plan, twp_names: dict[str, str]) -> None:
-        self.plan, self.rules, self.twp_names = plan, plan.rules, twp_names
-        self.labels = plan.inputs.labels
-        self.names = plan.people.village_names
+    def __init__(self, tasks: TaskTable, rules: Rules,
+                 labels: dict[str, dict[str, str]], names: dict[str, str],
+                 twp_names: dict[str, str]) -> None:
+        self.tasks, self.rules, self.twp_names = tasks, rules, twp_names
+        self.labels, self.names = labels, names
 
     def township(self, rec: dict[Any, Any]) -> tuple[str, str]:
         code = rec.get("township_code")
@@ -168,7 +179,7 @@ class _Writer:
         return self.labels.get(vocab, {}).get(code, code) if code else ""
 
     def row(self, task: Task, pick: Pick) -> QueueRow:
-        gain, rec, tasks = pick.gain, task.rec, self.plan.tasks
+        gain, rec, tasks = pick.gain, task.rec, self.tasks
         twp_code, twp_name = self.township(rec)
         severity = text(rec.get("severity"))
         row = QueueRow(
@@ -235,9 +246,9 @@ class _Writer:
 
     def _service(self, task: Task, pick: Pick, gain: Gain) -> list[str]:
         what = self.rules.guarantee.get(task.service, task.service)
-        others = [self.plan.tasks[t].code for t in pick.tasks if t != task.id]
+        others = [self.tasks[t].code for t in pick.tasks if t != task.id]
         head = f"与 {'、'.join(others)} 一起修复后" if others else "修复后"
-        blockers = "、".join(sorted({self.plan.tasks[t].code for t in gain.blocked_by}))
+        blockers = "、".join(sorted({self.tasks[t].code for t in gain.blocked_by}))
         if not gain.households and not gain.posts:
             return [f"{head}暂不能恢复{what}：须先完成 {blockers}" if blockers else
                     f"{head}不能恢复{what}"]

@@ -422,6 +422,77 @@ def _shortest_way(links: Mapping[int, list[tuple[int, int]]], start: int,
     return ()
 
 
+@dataclass
+class RoadGraph:
+    """The full road graph with the villages and seats snapped onto it: what the road model's
+    components are built from. It does not depend on any status, so the live ranking keeps it and
+    rebuilds only the component an edit touches (geo/rank/live.py)."""
+
+    net: Network
+    comp: np.ndarray  # component label per node
+    edge_comp: np.ndarray  # component label per edge
+    vnode: np.ndarray  # village → node (-1: none)
+    vil_comp: np.ndarray  # village → component label (-1: none)
+    seat: np.ndarray  # village → its township seat's node (-1: none)
+    county: int  # the county seat's node
+    codes: list[str]  # village codes
+
+    @classmethod
+    def build(cls, roads: pd.DataFrame, people: People, townships: pd.DataFrame,
+              settings: RoadSettings) -> RoadGraph:
+        net = Network.build(roads, settings)
+        full = components(len(net.node_xy), net.u, net.v)
+        vil = people.villages
+        vnode = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
+        seat, county = _seat_nodes(net, vil, townships, settings)
+        edge_comp = full[net.u] if len(net.u) else np.empty(0, dtype=np.int64)
+        vil_comp = np.where(vnode >= 0, full[np.maximum(vnode, 0)], -1) if len(full) else \
+            np.full(len(vnode), -1, dtype=np.int64)
+        return cls(net, full, edge_comp, vnode, vil_comp, seat, county,
+                   vil["code"].astype(str).tolist())
+
+    def wanted(self, damaged: set[int]) -> list[int]:
+        """Labels of the components holding a damaged row, in label order."""
+        return sorted({int(c) for c, row in zip(self.edge_comp.tolist(), self.net.edge_row.tolist(),
+                                                strict=True) if row in damaged})
+
+    def labels_of(self, row: int) -> list[int]:
+        """Labels of the components a frame row's edges lie in."""
+        return sorted({int(c) for c in self.edge_comp[self.net.edge_row == row].tolist()})
+
+    def component(self, edges: np.ndarray, passable: np.ndarray, people: People,
+                  open_task: Mapping[int, int], half_m: float,
+                  weight: float) -> tuple[RoadComponent, dict[int, list[int]]]:
+        """The component made of ``edges`` (one label's) with its villages, and frame row →
+        its villages whose best route runs over that row."""
+        net = self.net
+        nodes = np.unique(np.r_[net.u[edges], net.v[edges]])
+        local = {int(n): i for i, n in enumerate(nodes.tolist())}
+        members = np.flatnonzero(self.vil_comp == self.comp[nodes[0]])
+        trees: dict[tuple[int, ...], int] = {}
+        village_tree = []
+        for i in members.tolist():
+            sources = tuple(sorted({local[s] for s in (int(self.seat[i]), self.county) if s in local}))
+            village_tree.append(trees.setdefault(sources, len(trees)) if sources else -1)
+        ends = [(local[int(a)], local[int(b)], float(w)) for a, b, w in
+                zip(net.u[edges].tolist(), net.v[edges].tolist(), net.length[edges].tolist(),
+                    strict=True)]
+        rows = net.edge_row[edges].tolist()
+        part = RoadComponent(ends, [open_task.get(r, -1) for r in rows], passable[edges].tolist(),
+                             list(trees), half_m)
+        for i, tree in zip(members.tolist(), village_tree, strict=True):
+            node = local[int(self.vnode[i])]
+            if tree >= 0 and part.base[tree][node] < INF:
+                households = people.by_village.get(self.codes[i], np.empty(0, np.int64))
+                part.add_village(node, tree, unit_of(people, "passage", households, [self.codes[i]],
+                                                     weight))
+        part.find_chains()
+        relied: dict[int, list[int]] = {}
+        for e, villages in part.relied_on().items():
+            relied.setdefault(int(rows[e]), []).extend(villages)
+        return part, relied
+
+
 class RoadModel:
     """Every road component with pending reopenings or damaged segments, and which holds what."""
 
@@ -435,46 +506,18 @@ class RoadModel:
               settings: RoadSettings, open_task: Mapping[int, int], damaged: set[int],
               weight: float) -> RoadModel:
         """``open_task``: frame row → id of its pending 抢通; ``damaged``: rows with any task."""
-        net = Network.build(roads, settings)
-        if not len(net.u) or not damaged:
+        graph = RoadGraph.build(roads, people, townships, settings)
+        if not len(graph.net.u) or not damaged:
             return cls([], {})
-        full = components(len(net.node_xy), net.u, net.v)
-        vil = people.villages
-        vnode = net.snap(vil["lon"].to_numpy(float), vil["lat"].to_numpy(float), settings.snap_max_m)
-        seat, county = _seat_nodes(net, vil, townships, settings)
-        edge_comp = full[net.u] if len(net.u) else np.empty(0, dtype=np.int64)
-        wanted = sorted({int(c) for c, row in zip(edge_comp.tolist(), net.edge_row.tolist(), strict=True)
-                         if row in damaged})
-        by_comp = _split(edge_comp, wanted)
-        vil_comp = np.where(vnode >= 0, full[np.maximum(vnode, 0)], -1)
-        codes = vil["code"].astype(str).tolist()
+        wanted = graph.wanted(damaged)
+        by_comp = _split(graph.edge_comp, wanted)
         parts: list[RoadComponent] = []
         relied: dict[int, list[tuple[int, int]]] = {}
         for c in wanted:
-            edges = by_comp[c]
-            nodes = np.unique(np.r_[net.u[edges], net.v[edges]])
-            local = {int(n): i for i, n in enumerate(nodes.tolist())}
-            members = np.flatnonzero(vil_comp == c)
-            trees: dict[tuple[int, ...], int] = {}
-            village_tree = []
-            for i in members.tolist():
-                sources = tuple(sorted({local[s] for s in (int(seat[i]), county) if s in local}))
-                village_tree.append(trees.setdefault(sources, len(trees)) if sources else -1)
-            ends = [(local[int(a)], local[int(b)], float(w)) for a, b, w in
-                    zip(net.u[edges].tolist(), net.v[edges].tolist(), net.length[edges].tolist(),
-                        strict=True)]
-            rows = net.edge_row[edges].tolist()
-            part = RoadComponent(ends, [open_task.get(r, -1) for r in rows],
-                                 net.passable[edges].tolist(), list(trees), settings.detour_half_m)
-            for i, tree in zip(members.tolist(), village_tree, strict=True):
-                node = local[int(vnode[i])]
-                if tree >= 0 and part.base[tree][node] < INF:
-                    households = people.by_village.get(codes[i], np.empty(0, np.int64))
-                    part.add_village(node, tree, unit_of(people, "passage", households, [codes[i]],
-                                                         weight))
-            part.find_chains()
-            for e, villages in part.relied_on().items():
-                relied.setdefault(int(rows[e]), []).extend((len(parts), v) for v in villages)
+            part, found = graph.component(by_comp[c], graph.net.passable, people, open_task,
+                                          settings.detour_half_m, weight)
+            for row, villages in found.items():
+                relied.setdefault(row, []).extend((len(parts), v) for v in villages)
             parts.append(part)
         return cls(parts, relied)
 

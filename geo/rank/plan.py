@@ -11,8 +11,10 @@ what-if (geo/rank/schedule.py) each work on their own copy of the models' state.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -27,7 +29,7 @@ from geo.rank.exposure import (
     served_outages,
     unit_of,
 )
-from geo.rank.gain import Gain
+from geo.rank.gain import Gain, Unit
 from geo.rank.passage import RoadModel, RoadSettings
 from geo.rank.rules import Rules
 
@@ -104,11 +106,20 @@ class Task:
         return TASK_ZH["open" if self.kind == "open" else "repair"]
 
 
+TaskTable = Sequence[Task] | Mapping[int, Task]  # task id → task: a plan's list, or a table
+
+
+class Relying(Protocol):
+    def relying(self, row: int) -> list[tuple[Unit, float]]:
+        """Villages whose best route runs over road frame row ``row``, with their loss now."""
+
+
 @dataclass
 class Unrankable:
     task_layer: LayerInfo
     rec: dict[Any, Any]
     problem: str
+    row: int = -1  # position in its layer's frame
 
 
 @dataclass
@@ -137,10 +148,11 @@ def build_plan(inputs: RankInputs, rules: Rules) -> Plan:
     unrankable: list[Unrankable] = []
     outages: dict[int, Outage] = {}
     roads: tuple[pd.DataFrame, dict[int, int], set[int]] | None = None
+    count = itertools.count()
     for order, (info, frame) in enumerate(inputs.layers):
         frame = frame.reset_index(drop=True)
-        made, problems, found = _layer_tasks(info, order, frame, people, rules, inputs.overrides,
-                                             len(tasks))
+        made, problems, found = layer_tasks(info, order, frame, people, rules, inputs.overrides,
+                                            lambda _row, _k: next(count))
         tasks += made
         unrankable += problems
         outages.update(found)
@@ -154,21 +166,29 @@ def build_plan(inputs: RankInputs, rules: Rules) -> Plan:
     cover = CoverModel.build(lost, people, rules.service_weights, rules.welfare_post_weight)
     for task in tasks:
         held = road.group_of if task.model == "road" else cover.task_units
-        if task.model != "static" and task.id not in held:
-            # no household is known to lose anything by it (a PV station without beneficiaries):
-            # it stays in the list, giving nothing back that the data shows
-            task.model, task.kept = "static", Gain(task.service)
-            continue
-        _who_lost_what(task, people, road, rules)
+        settle(task, task.id in held, people, road, rules)
     return Plan(people, tasks, unrankable, road, cover, rules, inputs)
 
 
-def _layer_tasks(info: LayerInfo, order: int, frame: pd.DataFrame, people: People, rules: Rules,
-                 overrides: dict[tuple[str, int], Override],
-                 next_id: int) -> tuple[list[Task], list[Unrankable], dict[int, Outage]]:
+def settle(task: Task, held: bool, people: People, road: Relying, rules: Rules) -> None:
+    """Once the models are built: who loses what by ``task`` (``held``: a model holds it)."""
+    if task.model != "static" and not held:
+        # no household is known to lose anything by it (a PV station without beneficiaries):
+        # it stays in the list, giving nothing back that the data shows
+        task.model, task.kept = "static", Gain(task.service)
+        return
+    _who_lost_what(task, people, road, rules)
+
+
+def layer_tasks(info: LayerInfo, order: int, frame: pd.DataFrame, people: People, rules: Rules,
+                overrides: dict[tuple[str, int], Override], number: Callable[[int, int], int],
+                only: list[int] | None = None) -> tuple[list[Task], list[Unrankable], dict[int, Outage]]:
+    """The tasks of a layer's damaged, unfinished rows (of the rows ``only``, when given), each
+    numbered by ``number(row, position of the task in the layer's tasks)``, in row order."""
     kinds = task_kinds(info)
     open_statuses = set().union(*(rules.tasks[k].statuses for k in kinds))
-    rows = [i for i, s in enumerate(frame["status"].tolist()) if s in open_statuses]
+    statuses = frame["status"].tolist()
+    rows = [i for i in (range(len(frame)) if only is None else only) if statuses[i] in open_statuses]
     records = frame.iloc[rows].to_dict("records")
     geoms = frame["geom"].to_numpy()
     services = _services(info, frame)
@@ -181,13 +201,13 @@ def _layer_tasks(info: LayerInfo, order: int, frame: pd.DataFrame, people: Peopl
         outage = found.get(i)
         problem = NO_GEOMETRY if not has_geometry(geoms[i]) else outage.problem if outage else None
         if problem:
-            problems.append(Unrankable(info, rec, problem))
+            problems.append(Unrankable(info, rec, problem, i))
             continue
         status = str(rec["status"])
-        for task_name, kind in zip(info.tasks, kinds, strict=True):
+        for k, (task_name, kind) in enumerate(zip(info.tasks, kinds, strict=True)):
             if status not in rules.tasks[kind].statuses:
                 continue
-            task = _task(next_id + len(tasks), info, order, rec, i, kind, services[i], rules,
+            task = _task(number(i, k), info, order, rec, i, kind, services[i], rules,
                          overrides.get((info.name, int(rec["id"]))), outage)
             if task_name == "repair" and tasks and tasks[-1].row == i and tasks[-1].kind == "open":
                 task.after = tasks[-1].id
@@ -241,7 +261,7 @@ def _outages(info: LayerInfo, frame: pd.DataFrame, people: People, rows: list[in
     return beneficiary_outages(frame, people, rows, info.service)
 
 
-def _who_lost_what(task: Task, people: People, road: RoadModel, rules: Rules) -> None:
+def _who_lost_what(task: Task, people: People, road: Relying, rules: Rules) -> None:
     """``task.lost``: households losing the service because of it now; for static tasks also
     what they keep (``task.kept``)."""
     weight = rules.service_weights[task.service]

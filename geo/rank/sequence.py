@@ -18,7 +18,7 @@ from typing import Any
 from geo.rank.cover import CoverModel
 from geo.rank.gain import Gain
 from geo.rank.passage import RoadModel
-from geo.rank.plan import LATEST, Plan, Task, iso_date, severity_index
+from geo.rank.plan import LATEST, Plan, Task, TaskTable, iso_date, severity_index
 from geo.rank.rules import Rules
 
 OVERRIDE = "县防返贫办指定"
@@ -102,7 +102,7 @@ class _Greedy:
                                        next(self.counter), group, version, pick))
 
 
-def judge(tasks: list[Task], chosen: tuple[int, ...], gain: Gain, rules: Rules) -> Pick:
+def judge(tasks: TaskTable, chosen: tuple[int, ...], gain: Gain, rules: Rules) -> Pick:
     """Importance and measure of a candidate: the office's decision where recorded, else the rule."""
     reasons = key_reasons(gain, rules)
     decided = [o for o in (tasks[t].override for t in chosen) if o is not None]
@@ -128,7 +128,7 @@ def key_reasons(gain: Gain, rules: Rules) -> list[str]:
     return [name for name, least, found in tests if least and found >= least - 1e-9]
 
 
-def sort_key(tasks: list[Task], pick: Pick, rules: Rules) -> tuple[Any, ...]:
+def sort_key(tasks: TaskTable, pick: Pick, rules: Rules) -> tuple[Any, ...]:
     """The lexicographic key; a bundle takes each part from its most pressing member."""
     members = [tasks[t] for t in pick.tasks]
     ties = [tie_key(t, rules) for t in members]
