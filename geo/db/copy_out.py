@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,7 @@ from psycopg import sql
 
 # timestamps and dates leave the server in one fixed text form, whatever the session's DateStyle
 _STAMP = "YYYY-MM-DD HH24:MI:SS.US"
+_BATCH_BYTES = 8 << 20  # parsed while the next batch arrives
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,20 +59,34 @@ def read_frame(conn: Any, statement: sa.Select[Any], *, wkb: Collection[str] = (
         maintain_column_froms=True)
     compiled = copying.compile(dialect=bind.dialect)
     raw = bind.connection.dbapi_connection
-    data = bytearray()
-    with raw.cursor() as cursor:
-        # the SQL text is SQLAlchemy's (placeholders only); the values go as params
-        query = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(str(compiled)))
-        with cursor.copy(query, compiled.params or None) as copy:
-            for chunk in copy:
-                data += chunk
-    if not data:
+    # the SQL text is SQLAlchemy's (placeholders only); the values go as params
+    query = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(str(compiled)))
+    parts = _received(raw, query, compiled.params or None, columns)
+    if not parts:
         return pd.DataFrame([], columns=names)  # what pandas makes of no tuples: all object
-    table = _parse(data, columns)
+    table = pa.concat_tables(parts)
     tz = raw.info.timezone
     return pd.DataFrame({name: col.finish(table.column(i), tz)
                          for i, (name, col) in enumerate(zip(names, columns, strict=True))},
                         columns=names)
+
+
+def _received(raw: Any, query: sql.Composed, params: Any, columns: list[_Column]) -> list[pa.Table]:
+    """The COPY's rows parsed batch by batch in a worker thread while the next batch arrives
+    (Arrow's parser lets go of the GIL; receiving is Python's loop over one message per row).
+    Each message is whole rows, so a batch always ends at a row's end."""
+    with ThreadPoolExecutor(max_workers=1) as pool, raw.cursor() as cursor:
+        parsing = []
+        data = bytearray()
+        with cursor.copy(query, params) as copy:
+            for chunk in copy:
+                data += chunk
+                if len(data) >= _BATCH_BYTES:
+                    parsing.append(pool.submit(_parse, data, columns))
+                    data = bytearray()
+        if data:
+            parsing.append(pool.submit(_parse, data, columns))
+        return [part.result() for part in parsing]
 
 
 def _parse(data: bytearray, columns: list[_Column]) -> pa.Table:
@@ -140,7 +156,13 @@ def _decimals(values: pa.ChunkedArray, tz: Any) -> np.ndarray:
 
 
 def _json(values: pa.ChunkedArray, tz: Any) -> np.ndarray:
-    return _objects(values, json.loads)
+    """Every row's JSON array decoded by one ``json.loads`` of them all (a call per row cost
+    more than the decoding); a NULL array is ``null``, so ``None``."""
+    decoded = json.loads("[" + ",".join(values.fill_null("null").to_pylist()) + "]")
+    out = _nones(len(values))
+    for i, items in enumerate(decoded):
+        out[i] = items
+    return out
 
 
 def _objects(values: pa.ChunkedArray, parse: Callable[[str], object]) -> np.ndarray:
