@@ -11,7 +11,9 @@ tests/helpers/tuple_reader.py), ``read_s`` (today: COPY … (FORMAT csv) parsed 
 geo/db/copy_out.py), ``copy_floor_s`` (COPY … TO STDOUT (FORMAT binary) of the same SELECTs,
 bytes only; ``read_over_copy``: the issue's goal is ≤ 2), ``edit_full_s`` (an edit as the app
 handled it before: every cache cleared, so read + rank) and ``edit_water_s`` / ``edit_road_s``
-(the patched path, a non-road asset and a road). Generating and loading the data are not timed.
+(the patched path, a non-road asset and a road); ``views_rebuild_s`` / ``views_patch_s``: the
+map's and the list's per-filter views after an edit, rebuilt as before or patched (``_views``).
+Generating and loading the data are not timed.
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ from geo.rank.core import rank
 from geo.rank.inputs import read_inputs
 from geo.testing.databases import temporary_database
 from layers import REGISTRY
+from layers.filter import Filter
 from tests.helpers.tuple_reader import tuples_frame
+from views.map import data as map_data
+from views.names import load_names
 from views.queue import after_edit, live_ranking, load_rules
+from views.selection_view import build_view, patch_view
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -155,6 +161,40 @@ def _edits(engine: sa.Engine) -> dict[str, float]:
     return out
 
 
+VIEW_FILTERS = (Filter(), Filter(statuses=("not_started", "opening")))
+
+
+def _views(engine: sa.Engine) -> dict[str, float]:
+    """The per-filter views the map and the repair list show (views.selection_view, the app's
+    own functions without Streamlit) after an edit: rebuilt as before (every filter's selection
+    and map layers, and the households' layer, again) against patched (the edited rows only).
+    Two filters (all; two statuses), a water-works edit flipped and back (mean of the pair)."""
+    with engine.connect() as conn:
+        live = live_ranking(conn)
+        names = load_names(conn)
+        water = _open_asset(conn, "water_works", ("not_started", "assess", "repairing"))
+        homes = map_data.household_map(conn, (), (), names, "zh")
+        views = [build_view(conn, f, (live.result.rows, live.result.cannot_rank), names, "zh",
+                            None, homes if f.shows_households else None) for f in VIEW_FILTERS]
+    rebuild = patch = 0.0
+    for status in ("done", water[1]):
+        _set(engine, "water_works", water[0], status)
+        with engine.connect() as conn:
+            live = after_edit(conn, live, [("water_works", water[0])])
+            ranked = (live.result.rows, live.result.cannot_rank)
+            start = time.perf_counter()
+            views = [patch_view(conn, v, ranked, names, [("water_works", water[0])]) for v in views]
+            patch += time.perf_counter() - start
+            start = time.perf_counter()
+            homes = map_data.household_map(conn, (), (), names, "zh")
+            fresh = [build_view(conn, f, ranked, names, "zh", None,
+                                homes if f.shows_households else None) for f in VIEW_FILTERS]
+            rebuild += time.perf_counter() - start
+        assert [v.data for v in views] == [v.data for v in fresh]  # the same views
+    return {"views_rebuild_s": rebuild / 2, "views_patch_s": patch / 2,
+            "views_speedup": rebuild / patch}
+
+
 def _scale(scale: int) -> dict[str, float]:
     with temporary_database() as engine:
         with engine.begin() as conn:
@@ -162,6 +202,7 @@ def _scale(scale: int) -> dict[str, float]:
         with engine.connect() as conn:
             figures = _reads(conn, repeat=3 if scale <= 10 else 1)
         figures.update(_edits(engine))
+        figures.update(_views(engine))
     return {f"scale{scale}_{k}": round(v, 3) for k, v in figures.items()}
 
 

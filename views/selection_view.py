@@ -56,14 +56,15 @@ def patch_view(bind: sa.Connection, view: SelectionView, ranked: Queue, names: N
     edits = list(edits)
     sel = patch_select(bind, view.filters, view.selection, ranked, edits)
     budgets = layer_budgets({name: len(gdf) for name, gdf in sel.assets.items()})
-    touched = {layer for layer, _ in edits}
+    # a tier filter was selected again in full: every layer may differ
+    touched = set(sel.assets) if view.filters.needs_queue else {layer for layer, _ in edits}
     old = view.data["collections"]
-    redraw = set(sel.assets) if (budgets != view.budgets or view.filters.needs_queue) else touched
+    redraw = set(sel.assets) if budgets != view.budgets else touched
     collections = {name: (_collection(sel, name, names, view.language, budgets, view.tolerance)
                           if name in redraw else old[name])
                    for name in sel.assets}
     return _view(view.filters, view.language, view.tolerance, sel, budgets, collections,
-                 old.get("households"))
+                 old.get("households"), reuse=(view.data, touched))
 
 
 def _collection(sel: Selection, name: str, names: Names, language: str,
@@ -74,19 +75,23 @@ def _collection(sel: Selection, name: str, names: Names, language: str,
 
 def _view(filters: Filter, language: str, tolerance: float, sel: Selection,
           budgets: dict[str, int], collections: dict[str, dict[str, Any]],
-          households: dict[str, Any] | None) -> SelectionView:
+          households: dict[str, Any] | None,
+          reuse: tuple[dict[str, Any], set[str]] | None = None) -> SelectionView:
+    """``reuse``: the data before an edit and the edited layers (the others' ids and versions
+    are the same: an asset of the whole county per entry, not worth building again)."""
     counts = sel.counts()
     collections = dict(collections)
     if households is not None:
         collections["households"] = households
         counts["households"] = households["total"]
-    data = {
-        "collections": collections,
-        "counts": counts,
-        "ids": sel.ids(),
-        "versions": {name: {int(i): int(v) for i, v in zip(gdf["id"], gdf["version"], strict=True)}
-                     for name, gdf in sel.assets.items()},
-        "queue": sel.queue,
-        "cannot_rank": sel.cannot_rank,
-    }
+    old, touched = reuse if reuse is not None else ({}, set(sel.assets))
+    ids = {name: (old["ids"][name] if name not in touched and name in old.get("ids", {})
+                  else [int(i) for i in gdf["id"]])
+           for name, gdf in sel.assets.items()}
+    versions = {name: (old["versions"][name] if name not in touched
+                       and name in old.get("versions", {})
+                       else {int(i): int(v) for i, v in zip(gdf["id"], gdf["version"], strict=True)})
+                for name, gdf in sel.assets.items()}
+    data = {"collections": collections, "counts": counts, "ids": ids, "versions": versions,
+            "queue": sel.queue, "cannot_rank": sel.cannot_rank}
     return SelectionView(filters, language, tolerance, sel, budgets, data)
