@@ -59,9 +59,12 @@ def read_frame(conn: Any, statement: sa.Select[Any], *, wkb: Collection[str] = (
         maintain_column_froms=True)
     compiled = copying.compile(dialect=bind.dialect)
     raw = bind.connection.dbapi_connection
-    # the SQL text is SQLAlchemy's (placeholders only); the values go as params
-    query = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(str(compiled)))
-    parts = _received(raw, query, compiled.params or None, columns)
+    # the SQL text is SQLAlchemy's (placeholders only); the values go as params. Without params
+    # psycopg sends the text as it is, so SQLAlchemy's escaped "%%" must be unescaped here.
+    params = compiled.params or None
+    text = str(compiled) if params else str(compiled).replace("%%", "%")
+    query = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(text))
+    parts = _received(raw, query, params, columns)
     if not parts:
         return pd.DataFrame([], columns=names)  # what pandas makes of no tuples: all object
     table = pa.concat_tables(parts)

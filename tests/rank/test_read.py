@@ -91,3 +91,7 @@ def test_values_are_bound_not_formatted(demo: sa.Connection) -> None:
                        .where(villages.c.name == name))
     assert frame.to_dict("records") == [{"code": "411121100200", "name": name}]
     assert demo.execute(sa.select(sa.func.count()).select_from(villages)).scalar_one() > 300
+    # no parameters at all: SQLAlchemy's escaped "%" (modulo) still reaches the server as "%"
+    modulo = read_frame(demo, sa.select(villages.c.code, (villages.c.households
+                                                          % sa.literal_column("7")).label("m")))
+    assert (modulo["m"] < 7).all() and len(modulo) > 300
