@@ -46,12 +46,14 @@ from views.queue import LiveRanking, after_edit, live_ranking
 from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
 from views.search import Hit, hit_label, search
 from views.selection import Queue, select
+from views.selection_view import SelectionView, build_view, patch_view
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
 SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
 FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
+VIEWS = SharedCache(ttl=TTL, max_entries=8)  # each filter's selection view (large: few kept)
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -119,7 +121,20 @@ def edited(url: str, edits: list[tuple[str, int]]) -> None:
             return after_edit(conn, live, edits)
 
     SHARED.update("queue", url, patch)
-    clear_views()
+    patch_views(url, edits)
+    clear_views(household_layer=False)
+
+
+def patch_views(url: str, edits: list[tuple[str, int]]) -> None:
+    """Each kept selection view of this database, patched for the edited assets (only their rows
+    are read again; households and the untouched layers' drawings are kept)."""
+    def patch(view: SelectionView) -> SelectionView:
+        with get_engine(url).connect() as conn:
+            return patch_view(conn, view, queue(url), load_names(conn), edits)
+
+    for key in VIEWS.keys("selection"):
+        if isinstance(key, tuple) and key[0] == url:
+            VIEWS.update("selection", key, patch)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -154,29 +169,21 @@ def scoped(key: tuple[str, ...], filter_key: tuple[Any, ...]) -> tuple[Scope, Fi
 @st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
               language: str) -> dict[str, Any]:
-    """The filtered set within the scope, once, for the map and the repair list alike."""
+    """The filtered set within the scope, once, for the map and the repair list alike (kept in
+    ``VIEWS`` so that an edit patches it: :func:`edited`)."""
     cache_log.info("computed selection")  # Streamlit's cache missed (logged for operators)
     scope_, filters = scoped(scope, filter_key)
-    ranked = queue(url)
-    tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
-    with get_engine(url).connect() as conn:
-        sel = select(conn, filters, ranked, with_households=False)
-        names_ = load_names(conn)
-    collections = map_data.map_collections(sel, names_, language, tolerance)
-    counts = sel.counts()
-    if filters.shows_households:
-        collections["households"] = household_map(url, filters.townships, filters.villages,
-                                                  language, not scope_.households_in_full)
-        counts["households"] = collections["households"]["total"]
-    return {
-        "collections": collections,
-        "counts": counts,
-        "ids": sel.ids(),
-        "versions": {name: {int(i): int(v) for i, v in zip(gdf["id"], gdf["version"], strict=True)}
-                     for name, gdf in sel.assets.items()},
-        "queue": sel.queue,
-        "cannot_rank": sel.cannot_rank,
-    }
+
+    def compute() -> SelectionView:
+        ranked = queue(url)
+        tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
+        homes = (household_map(url, filters.townships, filters.villages, language,
+                               not scope_.households_in_full)
+                 if filters.shows_households else None)
+        with get_engine(url).connect() as conn:
+            return build_view(conn, filters, ranked, load_names(conn), language, tolerance, homes)
+
+    return VIEWS.get("selection", (url, scope, filter_key, language), compute).data
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -243,15 +250,19 @@ def clear_caches() -> None:
     view of the data is stale (for every user). The tracker's own action: a browser's "clear
     cache" message empties Streamlit's caches only."""
     SHARED.clear()
+    VIEWS.clear()
     clear_views()
 
 
-def clear_views() -> None:
+def clear_views(household_layer: bool = True) -> None:
     """Drop the per-scope views (selection, map layers, progress, lists, the ledger) of every
-    user: a status change moves problems too (the repair loop)."""
+    user: a status change moves problems too (the repair loop). ``household_layer=False``: keep
+    the households' map layer (a status edit does not change a household)."""
     for loader in (selection, viewport_selection, progress, households, dispatch,
-                   household_map, ledger, ledger_counts, clearance):
+                   ledger, ledger_counts, clearance):
         loader.clear()
+    if household_layer:
+        household_map.clear()
 
 
 # --- sidebar ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
+import pandas as pd
 import sqlalchemy as sa
 
 from geo.rank.core import CannotRank, QueueRow
@@ -107,3 +108,30 @@ def _tier_candidates(rows: Iterable[QueueRow], cannot: Iterable[CannotRank],
     for item in cannot:
         out.setdefault(item.layer, set()).add(item.id)
     return out
+
+
+def patch_select(bind: sa.Connection, chosen: Filter, previous: Selection, ranked: Queue,
+                 edits: Iterable[tuple[str, int]]) -> Selection:
+    """What ``select(bind, chosen, ranked, with_households=False)`` gives after an edit of these
+    assets (layer, id), from the selection before it: only the edited rows are read again (an
+    edit changes its own row; the queue, re-ranked, is filtered again in memory). A tier filter
+    depends on every asset's place in the queue, so it is selected again in full."""
+    if chosen.needs_queue:
+        return select(bind, chosen, ranked, with_households=False)
+    rows, cannot = ranked
+    edited: dict[str, set[int]] = {}
+    for layer, asset_id in edits:
+        edited.setdefault(layer, set()).add(int(asset_id))
+    assets = dict(previous.assets)
+    for name, ids in edited.items():
+        if name not in assets:  # a layer the filter does not show
+            continue
+        fresh = read_layer(bind, name, statuses=list(chosen.statuses) or None,
+                           townships=list(chosen.townships) or None,
+                           villages=list(chosen.villages) or None, ids=sorted(ids))
+        kept = assets[name][~assets[name]["id"].isin(ids)]
+        merged = pd.concat([kept, fresh]) if len(fresh) else kept
+        assets[name] = merged.sort_values("id", kind="stable").reset_index(drop=True)
+    allowed = {name: set(gdf["id"].astype(int)) for name, gdf in assets.items()}
+    return Selection(assets, None, filter_queue(rows, chosen, allowed),
+                     [c for c in cannot if c.id in allowed.get(c.layer, set())])

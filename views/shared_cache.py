@@ -91,6 +91,11 @@ class SharedCache:
             log.info("updated %s in %.2f s", name, time.perf_counter() - started)
             return True
 
+    def keys(self, name: str) -> list[Hashable]:
+        """The keys ``name`` has values for now (e.g. to patch each of them after an edit)."""
+        with self._lock:
+            return [slot[1] for slot in self._entries if isinstance(slot, tuple) and slot[0] == name]
+
     def clear(self) -> None:
         """The data changed (an edit): every entry is stale, for every user."""
         with self._lock:

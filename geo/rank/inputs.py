@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
+from geo.db.copy_out import read_frame
 from geo.rank.core import LayerInfo, Override, RankInputs, RankResult, rank, select
 from geo.rank.rules import Known, Rules, load_rules
 from geo.vocab import Vocabulary
@@ -167,37 +168,17 @@ def read_asset(conn: Any, layer: LayerSpec, asset_id: int) -> pd.DataFrame:
 
 
 def _assets_frame(conn: Any, statement: Any) -> pd.DataFrame:
-    frame = _frame(conn, statement)
-    wkb = [bytes(b) if b is not None else None for b in frame.pop("wkb")]
-    frame["geom"] = shapely.from_wkb(wkb) if wkb else []
+    frame = _frame(conn, statement, wkb=("wkb",))
+    geoms = frame.pop("wkb")
+    frame["geom"] = geoms.to_numpy() if len(geoms) else []
     return frame
 
 
-def _frame(conn: Any, statement: Any) -> pd.DataFrame:
-    """The rows of ``statement`` as a frame, read through the driver's own cursor: building a
-    SQLAlchemy ``Row`` per row and letting pandas probe each one (``hasattr(row, "dtype")``,
-    raising inside SQLAlchemy) cost more than the query itself at province scale. The columns
-    SQLAlchemy would convert (a Decimal into a float, …) are converted the same way."""
-    bind = conn.connection() if hasattr(conn, "get_bind") else conn  # a Session: its Connection
-    compiled = statement.compile(dialect=bind.dialect)
-    raw = bind.connection.dbapi_connection
-    with raw.cursor() as cursor:
-        cursor.execute(str(compiled), compiled.params)
-        described = cursor.description
-        rows = cursor.fetchall()
-    convert = [(i, c.type._cached_result_processor(bind.dialect, d.type_code))
-               for i, (c, d) in enumerate(zip(statement.selected_columns, described, strict=True))]
-    convert = [(i, fn) for i, fn in convert if fn is not None]
-    if convert:
-        rows = [_converted(row, convert) for row in rows]
-    return pd.DataFrame(rows, columns=[c.key for c in statement.selected_columns])
-
-
-def _converted(row: tuple[Any, ...], convert: list[tuple[int, Any]]) -> tuple[Any, ...]:
-    values = list(row)
-    for i, fn in convert:
-        values[i] = fn(values[i])
-    return tuple(values)
+def _frame(conn: Any, statement: Any, wkb: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of ``statement`` as a frame, read column-wise (COPY into Arrow: geo/db/copy_out):
+    frames built from driver tuples spent most of the read making and probing a Python object
+    per value at province scale. The same frames as from the tuples (tests/rank/test_read.py)."""
+    return read_frame(conn, statement, wkb=wkb)
 
 
 def rank_from_db(conn: Any, registry: LayerRegistry, *, townships: Sequence[str] = (),

@@ -18,7 +18,9 @@ from streamlit.testing.v1 import AppTest
 from geo.rank.core import row_dict
 from pages import common
 from tests.helpers.app import APP, Credentials, app_admin, app_database_url, sign_in
+from views.names import load_names
 from views.queue import rank_queue
+from views.selection_view import build_view
 
 __all__ = ["app_admin", "app_database_url"]
 
@@ -77,3 +79,42 @@ def test_an_edit_patches_the_queue_instead_of_reranking_the_county(
     engine.dispose()
     assert [row_dict(r) for r in patched] == [row_dict(r) for r in full.rows]
     assert cannot == full.cannot_rank
+
+
+def test_an_edit_patches_the_map_and_list_views(
+        app: AppTest, app_database_url: str, app_admin: Credentials) -> None:
+    """Saving a status patches each kept selection view (the map's layers, the list, counts)
+    rather than rebuilding it, keeps the households' layer, and every patched view is the one a
+    fresh build from the database gives."""
+    common.clear_caches()
+    sign_in(app, app_admin)
+    assert common.VIEWS.keys("selection"), "the map page built its selection view"
+    rows, _ = common.queue(app_database_url)
+    water = next(r for r in rows if r.layer == "water_works" and r.status == "not_started")
+    built = common.VIEWS.computed["selection"]
+    fid = f"water_works:{water.id}"
+    app.session_state["selected"] = fid
+    app.run()
+    app.selectbox(key=f"new_status_{fid}").set_value("repairing").run()
+    app.button(key="save_status").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert common.VIEWS.computed["selection"] == built  # patched, not built again
+    ranked = common.queue(app_database_url)
+    engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+    checked = 0
+    table = common.REGISTRY.get("water_works").table
+    with engine.connect() as conn:
+        names = load_names(conn)
+        version = conn.execute(sa.select(table.c.version).where(table.c.id == water.id)).scalar_one()
+        for key in common.VIEWS.keys("selection"):
+            view = common.VIEWS.get("selection", key, lambda: None)  # type: ignore[arg-type,return-value]
+            assert view is not None
+            homes = view.data["collections"].get("households")
+            fresh = build_view(conn, view.filters, ranked, names, view.language, view.tolerance,
+                               homes)
+            assert view.data == fresh.data
+            if water.id in view.data["versions"].get("water_works", {}):
+                assert view.data["versions"]["water_works"][water.id] == version  # the saved one
+                checked += 1
+    engine.dispose()
+    assert checked >= 1

@@ -283,7 +283,8 @@ def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: st
     simplified by ``tolerance`` degrees (about a pixel of the fitted view)."""
     total = len(gdf)
     if total > limit:
-        order = gdf["status"].map(lambda c: STATUS.index(c) if c in STATUS else 99)
+        # one dict lookup per row (a vocabulary scan per row took ~0.1 s at --scale 100)
+        order = gdf["status"].map({c: i for i, c in enumerate(STATUS.codes)}).fillna(99)
         gdf = gdf.assign(_order=order).sort_values(["_order", "id"]).head(limit)
         gdf = gdf.drop(columns="_order")
     feats = (_feature(geom, asset_props(layer, rec, names, lang), simplify=True,
