@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import folium
@@ -11,7 +12,9 @@ from streamlit_folium import st_folium
 from geo.settings import get_settings
 from layers import REGISTRY
 from pages import common
+from views import queue
 from views.map import geojson, render, viewport
+from views.markdown import literal
 
 language = common.lang()
 url = common.db_url()
@@ -42,6 +45,7 @@ outline = render.chosen_outline(frames, filters.villages, found)
 # The notes below may come and go as the view loads other features; they sit under the map so
 # its place on the page never shifts (a shifted component is remounted: the view is lost).
 map_area = st.container()
+village_area = st.container()
 counts = st.container()
 notes = st.container()
 if found is not None and found.layer not in ("townships", "villages") and found.fid not in {
@@ -112,6 +116,13 @@ with right:
     st.markdown(render.legend_html(language, render.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
 
+if found is not None and found.layer == "villages":  # the found village's repairs, listed
+    local = common.selection(url, scope, replace(filters, townships=(), villages=(found.code,)).key(), language)
+    tasks = queue.queue_frame(list(local["queue"]), common.names(url), language)
+    village_area.markdown("**" + common.tr("village_tasks", name=literal(found.name),
+                                            n=len(tasks)) + "**")
+    if len(tasks):
+        village_area.html(queue.compact_html(queue.compact_frame(tasks, language, len(tasks))))
 with counts:  # the counts under the map: the map comes first
     common.show_counts(data)
 common.pick_feature(shown)

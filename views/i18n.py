@@ -121,6 +121,7 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "Phone list (task, place, status, reason; wraps)"},
     "repairs_compact_shown": {"zh": "显示前 {shown} 项，共 {total} 项；可用查找或筛选缩小范围。",
                               "en": "The first {shown} of {total} tasks; search or filter to narrow."},
+    "village_tasks": {"zh": "{name}：待修复的水毁设施 {n} 处", "en": "{name}: {n} damaged assets to repair"},
     "village_names": {"zh": "行政村名称（放大后显示）", "en": "Village names (when zoomed in)"},
     "undamaged": {"zh": "未受损", "en": "Undamaged"},
     # detail panel
