@@ -83,3 +83,33 @@ def test_the_coordinate_systems_are_named_in_the_language(app: AppTest, lang: st
     crs = app.selectbox(key="ex_crs")
     assert word in crs.options[0]
     assert ("Gauss" in " ".join(crs.options)) == (lang == "en")
+
+
+@pytest.mark.parametrize(("lang", "headers", "task"), [
+    ("zh", ["序号", "任务", "位置", "状态", "排序理由"], {"抢通", "修复"}),
+    ("en", ["Rank", "Task", "Place", "Status", "Reason"], {"Reopen", "Repair"}),
+])
+def test_the_phone_list_has_the_essential_columns_in_the_language(app: AppTest, lang: str,
+                                                                  headers: list[str],
+                                                                  task: set[str]) -> None:
+    """The phone list (issue 16): task, place, status and reason, as a table whose text wraps."""
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    app.switch_page("pages/repairs_page.py").run()
+    full = app.dataframe[0].value
+    app.toggle(key="repairs_compact").set_value(True).run()
+    assert not app.exception
+    [table] = [el for el in app.get("html") if "tracker-compact" in str(el.proto.body)]
+    body = str(table.proto.body)
+    assert [h.split("</th>")[0] for h in body.split("<th>")[1:]] == headers
+    assert body.count("<tr>") == 1 + min(len(full), 50)
+    assert any(f"<td>{word}</td>" in body for word in task)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sidebar_filters_offer_no_english_select_all(app: AppTest, lang: str) -> None:
+    """Streamlit writes its bulk "Select all" option in English whatever the page's language;
+    the filters turn it off (empty already means all)."""
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    boxes = app.sidebar.multiselect
+    assert len(boxes) == 6  # status, layer, township, village, importance, urgency
+    assert all(box.proto.select_all == 0 for box in boxes)  # Streamlit's default shows it
