@@ -3,7 +3,8 @@
 A throwaway PostGIS database (geo.testing.databases.temporary_database) is loaded with the demo county
 (geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
 driven with the browser test's helpers and launch arguments, visits every page in Chinese at
-1500x1100 (and the map and repair list at phone width, 390 px). Each shot waits until its page has data: the map until its canvas holds the county's
+1500x1100 (and the map and repair list at phone width, 390 px). Each shot waits until its page
+has data: the map until its canvas holds the county's
 features, the tables until they show, the export until its download is ready.
 
 Run from the repository root: `.venv/bin/python -m scripts.screenshots`.
