@@ -4,8 +4,8 @@ A throwaway PostGIS database (geo.testing.databases.temporary_database) is loade
 (geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
 driven with the browser test's helpers and launch arguments, visits every page in Chinese at
 1500x1100 (and the map and repair list at phone width, 390 px). Each shot waits until its page
-has data: the map until its canvas holds the county's
-features, the tables until they show, the export until its download is ready.
+has data: the map until its canvas holds the county's features, the tables until they show, the
+export until its download is ready.
 
 Run from the repository root: `.venv/bin/python -m scripts.screenshots`.
 """
@@ -178,7 +178,8 @@ def shot_phone(visit: Visit) -> None:
     visit.page.get_by_text("手机版列表").click()
     listed = visit.page.locator("table.tracker-compact")
     listed.wait_for(timeout=WAIT_MS)
-    listed.scroll_into_view_if_needed()
+    # the switch and the table's head at the top of the picture
+    visit.page.get_by_text("手机版列表").evaluate("e => e.scrollIntoView({block: 'start'})")
     shoot(visit, "phone-list.png", full_page=False, folder=OUT)
 
 

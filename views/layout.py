@@ -20,6 +20,9 @@ table.tracker-compact {{width: 100%; border-collapse: collapse; font-size: 0.9re
 table.tracker-compact th, table.tracker-compact td {{border-bottom: 1px solid #ddd;
   padding: 0.3rem 0.25rem; text-align: left; vertical-align: top; white-space: normal;
   overflow-wrap: anywhere}}
+/* position, task and status are one or two words: kept whole, the place and reason wrap */
+table.tracker-compact td:nth-child(-n+2), table.tracker-compact td:nth-child(4),
+table.tracker-compact th {{white-space: nowrap}}
 @media (max-width: {PHONE_MAX_PX}px) {{
   [data-testid="stMainBlockContainer"] {{padding: 2.6rem 0.4rem 1rem 0.4rem}}
   h1 {{font-size: 1.2rem !important}}

@@ -38,8 +38,14 @@ def test_the_repair_list_tiers_are_english_in_english(app: AppTest) -> None:
     assert set(frame["Importance"]) <= {"Key", "General"}
 
 
-def test_the_stale_edit_line_is_chinese_in_chinese(app: AppTest, app_database_url: str) -> None:
+@pytest.mark.parametrize(("lang", "refused", "line"), [
+    ("zh", "已被他人修改", "“沙河湾小学”现为已完工（第 {v} 版），最后由 另一位用户 修改。"),
+    ("en", "someone else changed this record", None),
+])
+def test_the_stale_edit_line_is_in_the_language(app: AppTest, app_database_url: str, lang: str,
+                                                refused: str, line: str | None) -> None:
     fid = feature_id(app_database_url, "schools", "S-001")
+    app.sidebar.radio(key="lang").set_value(lang).run()
     app.session_state["selected"] = f"schools:{fid}"
     app.run()
     _, version = feature_state(app_database_url, "schools", fid)
@@ -50,9 +56,12 @@ def test_the_stale_edit_line_is_chinese_in_chinese(app: AppTest, app_database_ur
     app.selectbox(key=f"new_status_schools:{fid}").set_value("repairing").run()
     app.button(key="save_status").click().run()
     assert not app.exception
-    assert any("已被他人修改" in e.value for e in app.error)
-    line = next(x.value for x in app.caption if "最后由" in str(x.value))
-    assert line == literal(f"“沙河湾小学”现为已完工（第 {version + 1} 版），最后由 另一位用户 修改。")
+    assert any(refused in e.value for e in app.error), [e.value for e in app.error]
+    shown = next(str(x.value) for x in app.caption if "另一位用户" in str(x.value))
+    if line is not None:
+        assert shown == literal(line.format(v=version + 1))
+    else:  # every word ours is English; the name and the account stay as stored
+        assert "现为" not in shown and "最后由" not in shown and "is now Completed" in shown, shown
 
 
 HOST = literal("127.0.0.1")  # shown as literal text (Markdown would read the dots)
