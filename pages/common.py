@@ -674,7 +674,8 @@ def pick_feature(collections: dict[str, dict[str, Any]]) -> None:
             key = feat["properties"]["fid"]
             options.append(key)
             tip = _plain_tip(feat["properties"].get("tip", key))
-            labels[key] = f"{REGISTRY.get(name).label(language)}：{tip}"
+            sep = "：" if language == "zh" else ": "
+            labels[key] = f"{REGISTRY.get(name).label(language)}{sep}{tip}"
     current = st.session_state.get("selected")
     if current in labels:  # a map click moves the list to the clicked feature
         st.session_state["pick"] = current
