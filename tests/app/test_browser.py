@@ -352,3 +352,20 @@ def test_at_phone_width_the_map_holds_the_county_and_the_list_wraps(visit: Visit
     table_box = listed.bounding_box()
     assert table_box is not None and table_box["x"] + table_box["width"] <= 390  # no side scroll
     shoot(visit, "phone-list.png", full_page=False)
+
+
+def test_a_village_chosen_in_the_sidebar_is_outlined_and_zoomed_to(visit: Visit) -> None:
+    visit.open("/")
+    visit.map_frame()
+    before = visit.leaflet().evaluate("window.map.getZoom()")
+    sidebar = visit.page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text="行政村").click()
+    visit.page.get_by_role("option", name="东关村").click()
+    visit.page.keyboard.press("Escape")
+    visit.leaflet().wait_for_function(
+        "() => Object.values(window.map._layers).some(l => l.feature"
+        " && l.feature.properties.layer === 'found' && l.feature.properties.code === '411121100201')",
+        timeout=60000)
+    frame = visit.leaflet()
+    frame.wait_for_function(f"() => window.map.getZoom() > {before}", timeout=30000)
+    assert frame.evaluate("window.map.getBounds().contains([33.45, 113.55])")  # its centre
