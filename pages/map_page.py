@@ -111,7 +111,8 @@ with left:
             st.session_state["_last_click"] = ref
             st.session_state["selected"] = ref
     st.caption(common.tr("map_click_hint"))
-with right:
+# the legend scrolls beside the map, no taller than it: what follows starts right under the map
+with right.container(height=render.MAP_SIZE_PX[1], border=False):
     st.markdown(f"**{common.tr('map_legend')}**")
     st.markdown(render.legend_html(language, render.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
