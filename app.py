@@ -69,6 +69,7 @@ def main() -> None:
     settings = get_settings()
     if settings.dev:
         st.set_option("client.showErrorDetails", "full")
+    common.page_style()
     st.sidebar.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
                      format_func=lambda c: "中文" if c == "zh" else "English")
     language = common.lang()

@@ -35,6 +35,7 @@ from views.detail import feature_record, record_facts
 from views.edits import status_choices, timeline_frame
 from views.household_list import household_counts, household_frame
 from views.i18n import DEFAULT_LANG, t
+from views.layout import PAGE_CSS
 from views.ledger import LedgerQuery, ledger_frame, problem_records
 from views.map import data as map_data
 from views.map.geojson import parse_fid
@@ -55,6 +56,11 @@ SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
 FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
 VIEWS = SharedCache(ttl=TTL, max_entries=8)  # each filter's selection view (large: few kept)
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
+
+
+def page_style() -> None:
+    """The page's own CSS (views.layout): compact title and counts, usable at phone width."""
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)  # our fixed markup, no data
 
 
 def lang() -> str:
@@ -315,7 +321,7 @@ def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], t
     scope = actor().scope
     own = [c for c in known.townships if scope.sees_township(c)]
     townships = st.sidebar.multiselect(t("f_township", language), own, key=filter_widget("f_township"),
-                                       placeholder=all_,
+                                       placeholder=all_, select_all=False,
                                        format_func=lambda c: known.townships.get(c, c))
     village_codes = [c for c, town in known.village_township.items()
                      if (not townships or town in townships) and scope.sees_township(town)]
@@ -325,7 +331,7 @@ def _place_filters(url: str, shown: tuple[str, ...]) -> tuple[tuple[str, ...], t
         st.session_state[village_key] = [v for v in st.session_state[village_key]
                                          if v in village_codes]
     villages = st.sidebar.multiselect(t("f_village", language), village_codes, key=village_key,
-                                      placeholder=all_,
+                                      placeholder=all_, select_all=False,
                                       format_func=lambda c: known.villages.get(c, c))
     return tuple(townships), tuple(villages)
 
@@ -334,11 +340,11 @@ def _status_layer_filters() -> tuple[tuple[str, ...], tuple[str, ...]]:
     language = lang()
     all_ = t("f_all", language)
     statuses = st.sidebar.multiselect(t("f_status", language), STATUS.codes,
-                                      key=filter_widget("f_status"), placeholder=all_,
+                                      key=filter_widget("f_status"), placeholder=all_, select_all=False,
                                       format_func=lambda c: STATUS.label(c, language))
     layer_names = [la.name for la in REGISTRY.repairable()] + ["households"]
     layers = st.sidebar.multiselect(t("f_layer", language), layer_names,
-                                    key=filter_widget("f_layer"), placeholder=all_,
+                                    key=filter_widget("f_layer"), placeholder=all_, select_all=False,
                                     format_func=lambda n: REGISTRY.get(n).label(language))
     return tuple(statuses), tuple(layers)
 
@@ -348,10 +354,10 @@ def _tier_filters(chosen: Filter) -> Filter:
     sb = st.sidebar
     all_ = t("f_all", language)
     importance = sb.multiselect(t("f_importance", language), IMPORTANCE,
-                                key=filter_widget("f_importance"), placeholder=all_,
+                                key=filter_widget("f_importance"), placeholder=all_, select_all=False,
                                 format_func=lambda v: t(_IMP_KEYS[v], language))
     urgency = sb.multiselect(t("f_urgency", language), URGENCY, key=filter_widget("f_urgency"),
-                             placeholder=all_, format_func=lambda v: t(_IMP_KEYS[v], language))
+                             placeholder=all_, select_all=False, format_func=lambda v: t(_IMP_KEYS[v], language))
     monitored = sb.checkbox(t("f_monitored", language), key=filter_widget("f_monitored"))
     return Filter(layers=chosen.layers, statuses=chosen.statuses, townships=chosen.townships,
                   villages=chosen.villages, importance=tuple(importance), urgency=tuple(urgency),
@@ -679,7 +685,8 @@ def pick_feature(collections: dict[str, dict[str, Any]]) -> None:
             key = feat["properties"]["fid"]
             options.append(key)
             tip = _plain_tip(feat["properties"].get("tip", key))
-            labels[key] = f"{REGISTRY.get(name).label(language)}：{tip}"
+            sep = "：" if language == "zh" else ": "
+            labels[key] = f"{REGISTRY.get(name).label(language)}{sep}{tip}"
     current = st.session_state.get("selected")
     if current in labels:  # a map click moves the list to the clicked feature
         st.session_state["pick"] = current

@@ -20,7 +20,7 @@ scope = common.actor().scope
 st.subheader(common.tr("households_title"))
 st.caption(common.tr("privacy_note" if scope.households_in_full else "privacy_counts"))
 left, right = st.columns([3, 1])
-categories = left.multiselect(common.tr("f_category"), CATEGORY.codes, key="hh_category",
+categories = left.multiselect(common.tr("f_category"), CATEGORY.codes, key="hh_category", select_all=False,
                               placeholder=common.tr("f_all"),
                               format_func=lambda c: CATEGORY.label(c, language))
 only_risk = right.checkbox(common.tr("f_only_risk"), value=True, key="hh_only_risk")

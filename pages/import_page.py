@@ -200,7 +200,7 @@ def show_conflicts(layer_report: Any) -> None:
     st.caption(common.tr("im_conflicts_title"))
     st.dataframe(conflicts, hide_index=True)
     codes = sorted({c.code for c in layer_report.outcome.conflicts})
-    st.multiselect(common.tr("im_overwrite_codes"), codes, key="im_overwrite")
+    st.multiselect(common.tr("im_overwrite_codes"), codes, key="im_overwrite", select_all=False)
     st.checkbox(common.tr("im_overwrite_all"), key="im_overwrite_all")
 
 

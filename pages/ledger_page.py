@@ -69,9 +69,9 @@ if flash:
     st.success(flash)
 
 top = st.columns([2, 2, 2, 1])
-kinds = top[0].multiselect(common.tr("lg_col_kind"), PROBLEM_KIND.codes, key="lg_kinds",
+kinds = top[0].multiselect(common.tr("lg_col_kind"), PROBLEM_KIND.codes, key="lg_kinds", select_all=False,
                            placeholder=common.tr("f_all"), format_func=lambda c: PROBLEM_KIND.label(c, language))
-states = top[1].multiselect(common.tr("lg_col_state"), PROBLEM_STATE.codes, key="lg_states",
+states = top[1].multiselect(common.tr("lg_col_state"), PROBLEM_STATE.codes, key="lg_states", select_all=False,
                             default=list(OPEN_PROBLEM_STATES), placeholder=common.tr("f_all"),
                             format_func=lambda c: PROBLEM_STATE.label(c, language))
 helper = top[2].text_input(common.tr("col_helper"), key="lg_helper")
@@ -263,7 +263,7 @@ def add_problem_form(case: HouseholdCase) -> None:
         kind = st.selectbox(common.tr("lg_col_kind"), PROBLEM_KIND.codes, key="lg_add_kind",
                             format_func=lambda c: PROBLEM_KIND.label(c, language))
         causes = st.multiselect(common.tr("lg_col_cause"), list(case.asset_choices), key="lg_add_causes",
-                                format_func=lambda r: case.asset_choices.get(r, r))
+                                select_all=False, format_func=lambda r: case.asset_choices.get(r, r))
         situation = st.text_input(common.tr("lg_situation"), key="lg_add_situation")
         measure = st.selectbox(common.tr("lg_col_measure"), ["", *rules.measures.codes], key="lg_add_measure",
                                format_func=lambda c: rules.measures.label(c, language) if c else "—")
@@ -309,7 +309,7 @@ def intake_form() -> None:
                                  index=1 + MONITOR_KIND.codes.index("sudden"),
                                  format_func=lambda c: MONITOR_KIND.label(c, language) if c else "—")
         helper_name = cols[2].text_input(common.tr("col_helper"), key="lg_in_helper")
-        risks = st.multiselect(common.tr("lg_risks"), PROBLEM_KIND.codes, key="lg_in_risks",
+        risks = st.multiselect(common.tr("lg_risks"), PROBLEM_KIND.codes, key="lg_in_risks", select_all=False,
                                format_func=lambda c: PROBLEM_KIND.label(c, language))
         situation = st.text_input(common.tr("lg_situation"), key="lg_in_situation")
         reason = st.text_input(common.tr("lg_intake_reason"), key="lg_in_reason")

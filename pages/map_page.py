@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import folium
@@ -11,8 +12,9 @@ from streamlit_folium import st_folium
 from geo.settings import get_settings
 from layers import REGISTRY
 from pages import common
-from views import search
+from views import queue
 from views.map import geojson, render, viewport
+from views.markdown import literal
 
 language = common.lang()
 url = common.db_url()
@@ -20,7 +22,6 @@ filters = common.current_filter()
 scope = common.scope_key()
 data = common.selection(url, scope, filters.key(), language)
 collections = data["collections"]
-common.show_counts(data)
 
 # the filtered set exceeds the map's budget: offer to load what is in view instead
 offered = viewport.viewport_offered(collections)
@@ -39,13 +40,17 @@ if found is not None:
         st.session_state["selected"] = found.fid
     if found.bounds is not None:
         center, zoom = viewport.fit_view(found.bounds)
-    shown_fids = {f["properties"]["fid"] for layer in collections.values()
-                  for f in layer["features"]}
-    if found.layer not in ("townships", "villages") and found.fid not in shown_fids:
-        st.caption(common.tr("find_outside"))
-# The notes below may come and go as the view loads other features; kept in one container so
-# the map's place on the page never shifts (a shifted component is remounted: the view is lost).
+# the chosen villages (sidebar) and a found place are outlined with their own borders
+outline = render.chosen_outline(frames, filters.villages, found)
+# The notes below may come and go as the view loads other features; they sit under the map so
+# its place on the page never shifts (a shifted component is remounted: the view is lost).
+map_area = st.container()
+village_area = st.container()
+counts = st.container()
 notes = st.container()
+if found is not None and found.layer not in ("townships", "villages") and found.fid not in {
+        f["properties"]["fid"] for layer in collections.values() for f in layer["features"]}:
+    notes.caption(common.tr("find_outside"))
 bbox = None
 shown = collections
 outlines: dict[str, dict[str, Any]] = {}
@@ -70,7 +75,7 @@ if capped:  # one box, not one per layer: the map stays in sight
 if offered and not in_view:
     notes.caption(common.tr("map_viewport_offer"))
 
-left, right = st.columns([4, 1])
+left, right = map_area.columns([5, 1])
 with left:
     # the base map (background, boundaries, flood) stays constant for small data; filtered
     # layers are added as feature groups, so a filter change neither rebuilds the component
@@ -85,10 +90,10 @@ with left:
         base,
         # the component reads returned_objects only when created: its own key per mode
         key="map_viewport" if in_view else "map",
-        height=620,
+        height=render.MAP_SIZE_PX[1],
         use_container_width=True,
         feature_group_to_add=render.feature_groups({**shown, **outlines}, language)
-        + ([render.found_group(search.highlight(found), common.tr("find"))] if found else []),
+        + ([render.found_group(outline, common.tr("find"))] if outline["features"] else []),
         layer_control=folium.LayerControl(collapsed=True),
         center=center,
         zoom=zoom,
@@ -106,10 +111,20 @@ with left:
             st.session_state["_last_click"] = ref
             st.session_state["selected"] = ref
     st.caption(common.tr("map_click_hint"))
-with right:
+# the legend scrolls beside the map, no taller than it: what follows starts right under the map
+with right.container(height=render.MAP_SIZE_PX[1], border=False):
     st.markdown(f"**{common.tr('map_legend')}**")
     st.markdown(render.legend_html(language, render.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
 
+if found is not None and found.layer == "villages":  # the found village's repairs, listed
+    local = common.selection(url, scope, replace(filters, townships=(), villages=(found.code,)).key(), language)
+    tasks = queue.queue_frame(list(local["queue"]), common.names(url), language)
+    village_area.markdown("**" + common.tr("village_tasks", name=literal(found.name),
+                                            n=len(tasks)) + "**")
+    if len(tasks):
+        village_area.html(queue.compact_html(queue.compact_frame(tasks, language, len(tasks))))
+with counts:  # the counts under the map: the map comes first
+    common.show_counts(data)
 common.pick_feature(shown)
 common.detail_panel(url)

@@ -31,10 +31,18 @@ if not rows:
     st.text(common.tr("nothing_matches"))
     if filters.statuses and set(filters.statuses) <= set(FINISHED_STATUSES):
         st.text(common.tr("finished_not_queued"))
-# the reason is the list's point: a wide column (the rest are short codes and numbers)
-reason_config = {common.tr("col_reason"): st.column_config.TextColumn(width="large")}
-table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
-                     on_select="rerun", selection_mode="multi-row", column_config=reason_config)
+# on a phone the wide grid shows 4 columns: a short table of the essentials whose text wraps
+compact = st.toggle(common.tr("repairs_compact"), key="repairs_compact")
+table = None
+if compact:
+    st.html(queue.compact_html(queue.compact_frame(frame, language)))
+    if len(frame) > queue.COMPACT_ROWS:
+        st.caption(common.tr("repairs_compact_shown", shown=queue.COMPACT_ROWS, total=len(frame)))
+else:
+    # the reason is the list's point: a wide column (the rest are short codes and numbers)
+    reason_config = {common.tr("col_reason"): st.column_config.TextColumn(width="large")}
+    table = st.dataframe(frame, hide_index=True, width="stretch", height=520, key="repairs_table",
+                         on_select="rerun", selection_mode="multi-row", column_config=reason_config)
 
 left, right = st.columns(2)
 with get_engine(url).connect() as conn:

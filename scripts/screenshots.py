@@ -3,8 +3,9 @@
 A throwaway PostGIS database (geo.testing.databases.temporary_database) is loaded with the demo county
 (geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
 driven with the browser test's helpers and launch arguments, visits every page in Chinese at
-1500x1100. Each shot waits until its page has data: the map until its canvas holds the county's
-features, the tables until they show, the export until its download is ready.
+1500x1100 (and the map and repair list at phone width, 390 px). Each shot waits until its page
+has data: the map until its canvas holds the county's features, the tables until they show, the
+export until its download is ready.
 
 Run from the repository root: `.venv/bin/python -m scripts.screenshots`.
 """
@@ -146,6 +147,53 @@ def shot_tables(visit: Visit) -> None:
         shoot(visit, name, folder=OUT)
 
 
+FIND_LABEL = "查找（村、乡镇、编码、路线桩号或名称）"
+
+
+def shot_search(visit: Visit, village: str) -> None:
+    """A village typed in the find box: the map outlines it and lists its repairs below."""
+    visit.page.set_viewport_size({"width": 1500, "height": 1500})
+    visit.open("/")
+    visit.map_frame()
+    wait_drawn(visit)
+    box = visit.page.get_by_label(FIND_LABEL)
+    box.fill(village)
+    box.press("Enter")
+    visit.page.get_by_text(f"{village}：待修复的水毁设施").wait_for(timeout=WAIT_MS)
+    visit.page.locator("table.tracker-compact").wait_for(timeout=WAIT_MS)
+    wait_drawn(visit)
+    visit.page.mouse.move(5, 5)
+    shoot(visit, "search.png", folder=OUT)
+
+
+def shot_phone(visit: Visit) -> None:
+    """At phone width (390 px): the map holding the county, then the phone list."""
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.open("/")
+    visit.map_frame()
+    wait_drawn(visit)
+    shoot(visit, "phone-map.png", full_page=False, folder=OUT)
+    visit.open("/repairs")
+    visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=WAIT_MS)
+    visit.page.get_by_text("手机版列表").click()
+    listed = visit.page.locator("table.tracker-compact")
+    listed.wait_for(timeout=WAIT_MS)
+    # the switch and the table's head at the top of the picture
+    visit.page.get_by_text("手机版列表").evaluate(
+        "e => { e.scrollIntoView({block: 'start'});"
+        " document.querySelector('[data-testid=stMain]').scrollBy(0, -70); }")  # under the bar
+    shoot(visit, "phone-list.png", full_page=False, folder=OUT)
+
+
+def search_village(engine: Engine) -> str:
+    """The village with the most damaged roads not yet started (as benchmarks/bench_app)."""
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("""
+            SELECT v.name FROM villages v JOIN roads r ON ST_Intersects(v.geom, r.geom)
+            WHERE r.status = 'not_started' GROUP BY v.code, v.name
+            ORDER BY count(*) DESC, v.code LIMIT 1""")).scalar_one())
+
+
 def shot_export(visit: Visit) -> None:
     """Export what the map shows under a 重点 (key assets) filter."""
     visit.open("/export")
@@ -190,9 +238,10 @@ def admin_credentials(engine: Engine) -> tuple[str, str]:
 
 def capture(browser: Browser, base: str, engine: Engine) -> None:
     bounds, targets, household = county_bounds(engine), road_targets(engine), ledger_household(engine)
+    village = search_village(engine)
     steps: list[Callable[[Visit], None]] = [
         lambda v: shot_map(v, bounds), lambda v: shot_detail(v, targets), shot_tables, shot_export,
-        lambda v: shot_ledger(v, household)]
+        lambda v: shot_ledger(v, household), lambda v: shot_search(v, village), shot_phone]
     credentials = admin_credentials(engine)
     for step in steps:
         visit = Visit(browser, base, credentials)

@@ -116,6 +116,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "households_monitored_legend": {"zh": "监测对象", "en": "Monitored household"},
     "village_totals_legend": {"zh": "按村汇总的农户", "en": "Households per village"},
     "township_names": {"zh": "乡镇名称", "en": "Township names"},
+    "col_place": {"zh": "位置", "en": "Place"},
+    "repairs_compact": {"zh": "手机版列表（任务、位置、状态、理由，可换行）",
+                        "en": "Phone list (task, place, status, reason; wraps)"},
+    "repairs_compact_shown": {"zh": "显示前 {shown} 项，共 {total} 项；可用查找或筛选缩小范围。",
+                              "en": "The first {shown} of {total} tasks; search or filter to narrow."},
+    "village_tasks": {"zh": "{name}：待修复的水毁设施 {n} 处", "en": "{name}: {n} damaged assets to repair"},
+    "village_names": {"zh": "行政村名称（放大后显示）", "en": "Village names (when zoomed in)"},
     "undamaged": {"zh": "未受损", "en": "Undamaged"},
     # detail panel
     "detail": {"zh": "详情", "en": "Details"},

@@ -5,6 +5,7 @@ Rows stay ``QueueRow`` / ``CannotRank`` from the ranking core all the way to the
 
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -80,6 +81,36 @@ def queue_frame(rows: list[QueueRow], names: Names, lang: str) -> pd.DataFrame:
     data["status"] = [status_label(v, lang) if v in STATUS else v for v in data["status"]]
     data["township"] = [names.township(row.township_code) or row.township for row in rows]
     return data.rename(columns={c: t(f"col_{c}", lang) for c in QUEUE_COLUMNS})
+
+
+COMPACT_ROWS = 50  # the phone list: the top of the queue; search or filters narrow it
+
+
+def compact_frame(frame: pd.DataFrame, lang: str, limit: int = COMPACT_ROWS) -> pd.DataFrame:
+    """The repair list for a phone: position, task, place (name · township), status and the
+    reason, the first ``limit`` rows of ``queue_frame``'s table."""
+    head = frame.head(limit)
+    col = {c: t(f"col_{c}", lang) for c in ("rank", "task", "name", "township", "status", "reason")}
+    return pd.DataFrame({
+        col["rank"]: head[col["rank"]],
+        col["task"]: head[col["task"]],
+        t("col_place", lang): head[col["name"]].astype(str) + " · " + head[col["township"]].astype(str),
+        col["status"]: head[col["status"]],
+        col["reason"]: head[col["reason"]],
+    })
+
+
+COMPACT_CLASS = "tracker-compact"
+
+
+def compact_html(frame: pd.DataFrame) -> str:
+    """``frame`` as a plain HTML table whose cells wrap (for ``st.html``): every header and cell
+    HTML-escaped, so database text stays text (``st.table`` would read it as Markdown)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f"<table class='{COMPACT_CLASS}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def cannot_rank_frame(rows: list[CannotRank], lang: str) -> pd.DataFrame:

@@ -176,7 +176,9 @@ def hit_label(hit: Hit, names: Names, lang: str) -> str:
     layer = REGISTRY.get(hit.layer).label(lang)
     town = names.township(hit.township_code) if hit.layer != "townships" else ""
     where = f" · {town}" if town else ""
-    return f"{layer}：{hit.name}（{hit.code}）{where}"
+    if lang == "zh":
+        return f"{layer}：{hit.name}（{hit.code}）{where}"
+    return f"{layer}: {hit.name} ({hit.code}){where}"  # English punctuation around our words
 
 
 def highlight(hit: Hit) -> dict[str, Any]:

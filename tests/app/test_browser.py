@@ -16,8 +16,23 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from geo.testing.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Visit, shoot, streamlit_server
-from tests.helpers.app import XSS_NAME, Credentials, app_admin, app_database_url, make_account
+from geo.testing.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_FRAME,
+    ROOT,
+    Visit,
+    shoot,
+    streamlit_server,
+)
+from tests.helpers.app import (
+    XSS_NAME,
+    XSS_ROAD,
+    Credentials,
+    app_admin,
+    app_database_url,
+    make_account,
+)
 from tests.helpers.nasty import (
     BEACON,
     BEACON_HOST,
@@ -272,3 +287,85 @@ def test_saving_a_road_named_like_a_beacon_loads_nothing(browser: Browser, nasty
         assert visit.external() == [] and visit.dialogs == []
     finally:
         visit.close()
+
+
+FIND_LABEL = "查找（村、乡镇、编码、路线桩号或名称）"
+
+
+def test_a_new_user_reaches_a_villages_damaged_assets_by_typing_its_name(visit: Visit) -> None:
+    """The issue's journey (its time is measured in benchmarks/bench_app.py, never here): sign
+    in, type a village in the find box, Enter picks it; the map outlines it and its repairs are
+    listed, their names as text."""
+    visit.open("/")
+    visit.map_frame()
+    box = visit.page.get_by_label(FIND_LABEL)
+    box.fill("东关村")
+    box.press("Enter")
+    visit.page.get_by_text("东关村：待修复的水毁设施").wait_for(timeout=60000)
+    listed = visit.page.locator("table.tracker-compact")
+    expect(listed).to_contain_text(XSS_ROAD, timeout=30000)  # the hostile name, as text
+    frame = visit.map_frame()  # outlined by its own border, in its own layer over the others
+    expect(frame.locator(".leaflet-control-layers")).to_contain_text("查找", timeout=30000)
+    outlined = visit.leaflet().evaluate(
+        "Object.values(window.map._layers).filter(l => l.feature"
+        " && l.feature.properties.layer === 'found').map(l => l.feature.geometry.type)")
+    assert outlined == ["Polygon"]  # the village's shape, not a box around a point
+    assert visit.dialogs == [] and visit.external() == []
+
+
+LABELS_SHOWN_JS = """() => Array.from(document.querySelectorAll('.tracker-village-label'))
+    .filter(e => getComputedStyle(e).display !== 'none').map(e => e.textContent)"""
+
+
+def test_village_names_show_only_when_zoomed_in(visit: Visit) -> None:
+    visit.open("/")
+    visit.map_frame()
+    frame = visit.leaflet()
+    assert frame.evaluate(LABELS_SHOWN_JS) == []  # the county view: no village names
+    frame.evaluate("void window.map.setView([33.45, 113.55], 13, {animate: false})")
+    frame.wait_for_function(f"() => ({LABELS_SHOWN_JS})().includes('东关村')", timeout=30000)
+    # every township border is one dashed line (no stretch drawn twice, out of step)
+    dashes = frame.evaluate(
+        "Object.values(window.map._layers).filter(l => l.feature"
+        " && l.feature.properties.layer === 'townships').map(l => l.options.dashArray)")
+    assert dashes and all(dashes)
+
+
+def test_at_phone_width_the_map_holds_the_county_and_the_list_wraps(visit: Visit) -> None:
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.open("/")
+    visit.map_frame()
+    frame = visit.leaflet()
+    frame.wait_for_function("""() => {
+        const county = Object.values(window.map._layers).find(l => l.feature
+            && l.feature.properties.layer === 'county');
+        return county && window.map.getBounds().pad(0.01).contains(county.getBounds());
+    }""", timeout=30000)
+    box = visit.page.locator(MAP_FRAME).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shoot(visit, "phone-map.png", full_page=False)
+    visit.open("/repairs")
+    visit.page.get_by_text("手机版列表").click()
+    listed = visit.page.locator("table.tracker-compact")
+    listed.wait_for(timeout=30000)
+    assert listed.locator("th").all_inner_texts() == ["序号", "任务", "位置", "状态", "排序理由"]
+    table_box = listed.bounding_box()
+    assert table_box is not None and table_box["x"] + table_box["width"] <= 390  # no side scroll
+    shoot(visit, "phone-list.png", full_page=False)
+
+
+def test_a_village_chosen_in_the_sidebar_is_outlined_and_zoomed_to(visit: Visit) -> None:
+    visit.open("/")
+    visit.map_frame()
+    before = visit.leaflet().evaluate("window.map.getZoom()")
+    sidebar = visit.page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text="行政村").click()
+    visit.page.get_by_role("option", name="东关村").click()
+    visit.page.keyboard.press("Escape")
+    visit.leaflet().wait_for_function(
+        "() => Object.values(window.map._layers).some(l => l.feature"
+        " && l.feature.properties.layer === 'found' && l.feature.properties.code === '411121100201')",
+        timeout=60000)
+    frame = visit.leaflet()
+    frame.wait_for_function(f"() => window.map.getZoom() > {before}", timeout=30000)
+    assert frame.evaluate("window.map.getBounds().contains([33.45, 113.55])")  # its centre

@@ -73,3 +73,42 @@ def test_a_status_that_reopens_a_road_says_it_is_passable_now(app: AppTest,
     assert feature_state(app_database_url, "roads", fid)[0] == "opened"
     said = [s.value for s in app.success]
     assert any("通行状态随之改为“通行”" in s for s in said), said
+
+
+def _passable(url: str, fid: int) -> str:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        value = conn.execute(sa.text("SELECT passable FROM roads WHERE id = :i"),
+                             {"i": fid}).scalar_one()
+    engine.dispose()
+    return str(value)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_saving_leaves_the_passable_state_alone_unless_the_status_means_it(
+        app: AppTest, app_database_url: str, lang: str) -> None:
+    """通行状态 follows the status only where the status says it (已抢通 and later: open;
+    a road sent back before 抢通: no longer open). Saving the fields, or a status within the same
+    side, leaves it as it is: nothing changes it by itself."""
+    fid = feature_id(app_database_url, "roads", "X020-001")
+    current, version = feature_state(app_database_url, "roads", fid)
+    if current != "repairing":  # 修复中 and open, whatever an earlier test left
+        engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            set_status(conn, "roads", fid, "repairing", version, "测试")
+        engine.dispose()
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    before = _passable(app_database_url, fid)
+    app.session_state["selected"] = f"roads:{fid}"
+    app.run()
+    app.text_input(key=f"unit_roads:{fid}").set_value("县交通运输局养护中心").run()
+    app.button(key="save_fields").click().run()
+    assert not app.exception and _passable(app_database_url, fid) == before
+    status = "done"
+    app.selectbox(key=f"new_status_roads:{fid}").set_value(status).run()
+    app.button(key="save_status").click().run()
+    assert not app.exception
+    assert feature_state(app_database_url, "roads", fid)[0] == status
+    assert _passable(app_database_url, fid) == before
+    said = " ".join(s.value for s in app.success)
+    assert ("通行状态" not in said) and ("passable" not in said.lower()), said

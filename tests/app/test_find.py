@@ -107,3 +107,25 @@ def test_a_township_account_finds_only_its_own_township(app_database_url: str,
     labels = [at.selectbox(key="map_find_pick").format_func(o)
               for o in at.selectbox(key="map_find_pick").options]
     assert labels and all("舞泉镇" not in label for label in labels)
+
+
+@pytest.mark.parametrize(("lang", "words", "foreign"), [
+    ("zh", ("：", "（"), (": ", " (")),
+    ("en", (": ", " ("), ("：", "（")),
+])
+def test_the_pick_boxes_read_in_the_language(app: AppTest, lang: str, words: tuple[str, ...],
+                                             foreign: tuple[str, ...]) -> None:
+    """The find pick and the detail panel's pick: our words and punctuation in the page's
+    language; only the names and codes (data) stay as stored."""
+    app.sidebar.radio(key="lang").set_value(lang).run()
+    app.text_input(key="map_find_text").input("东关").run()
+    _no_errors(app)
+    for box in (app.selectbox(key="map_find_pick"), app.selectbox(key="pick")):
+        labels = [label for label in box.options if label != "—"]  # (AppTest: shown labels)
+        assert labels, box.key
+        for label in labels:
+            layer = label.split(words[0])[0]
+            assert layer in {la.label(lang) for la in REGISTRY}, label
+            assert all(mark not in label.replace(layer, "", 1)[:2] for mark in foreign), label
+    village = app.selectbox(key="map_find_pick")
+    assert any(words[1] in label for label in village.options)

@@ -65,3 +65,15 @@ def test_the_excel_list_has_a_heading_a_frozen_header_and_fitted_widths() -> Non
     assert sheet["N6"].alignment.wrap_text
     assert sheet.column_dimensions["A"].width == tabular.display_width("序号") + 2
     assert sheet["D6"].data_type == "s" and sheet["D6"].quotePrefix  # still no formula
+
+
+def test_the_phone_list_is_escaped_text_that_wraps() -> None:
+    import pandas as pd
+
+    from views.queue import compact_html
+
+    frame = pd.DataFrame({"名称": ["<script>alert(1)</script>&桥"], "理由": ["![b](http://x/p.png)"]})
+    html = compact_html(frame)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;桥" in html
+    assert "<td>![b](http://x/p.png)</td>" in html  # st.html: no Markdown, so no image
+    assert html.startswith("<table class='tracker-compact'>")

@@ -191,6 +191,8 @@ def frame_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names,
                  "tip": esc(tip)}
         if layer.name in ("townships", "villages"):  # the map fits its view to the chosen ones
             props["code"] = esc(rec.get("code"))
+        if layer.name == "villages":  # its label on the zoomed-in map
+            props["name"] = esc(rec.get("name", ""))
         feats.append(_feature(geom, props, simplify=True, tolerance=tolerance))
     return collection(feats, layer=layer.name, total=total)
 

@@ -37,7 +37,8 @@ from views.map.geojson import (
     UNDAMAGED_COLOR,
     esc,
 )
-from views.map.viewport import ZOOM_SNAP, county_view
+from views.map.viewport import MAP_SIZE_PX, ZOOM_SNAP, county_view
+from views.search import FOUND_COLOR, PLACES, Hit, highlight
 
 # --- offline assets ---------------------------------------------------------------------
 STATIC_URL = "/app/static/vendor"
@@ -205,21 +206,27 @@ def _tianditu(kind: str, key: str, overlay: bool) -> folium.TileLayer:
 
 
 LABEL_CLASS = "tracker-label"
-# Township names as map labels: plain dark text with a white halo, no tooltip box.
-LABEL_CSS = (f"<style>.{LABEL_CLASS}{{font-size:12px;font-weight:600;color:#333;"
-             "text-align:center;white-space:nowrap;pointer-events:none;"
-             "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}</style>")
+VILLAGE_LABEL_CLASS = "tracker-village-label"
+ZOOMED_CLASS = "tracker-zoomed-in"  # on the map's container while zoom >= VILLAGE_LABEL_ZOOM
+VILLAGE_LABEL_ZOOM = 13  # village names from here on: below it 398 names would cover the map
+# Township names as map labels: plain dark text with a white halo, no tooltip box; village
+# names smaller and only while the map is zoomed in (a class on the container, see ZoomClass).
+LABEL_CSS = (f"<style>.{LABEL_CLASS},.{VILLAGE_LABEL_CLASS}{{font-size:12px;font-weight:600;"
+             "color:#333;text-align:center;white-space:nowrap;pointer-events:none;"
+             "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
+             f".{VILLAGE_LABEL_CLASS}{{font-size:11px;font-weight:400;color:#444;display:none}}"
+             f".{ZOOMED_CLASS} .{VILLAGE_LABEL_CLASS}{{display:block}}</style>")
 LABEL_BOX = (120, 16)  # px: wide enough for a township name, centred on its point
 
 
-def label_points(data: Mapping[str, Any]) -> list[tuple[tuple[float, float], str]]:
+def label_points(data: Mapping[str, Any], key: str = "tip") -> list[tuple[tuple[float, float], str]]:
     """(lat, lon) inside each polygon (never in a neighbour, unlike a centroid) and its
-    already-escaped tooltip text, for name labels."""
+    already-escaped ``key`` property (the tooltip text by default), for name labels."""
     out = []
     for feat in data.get("features", []):
         point = shapely.geometry.shape(feat["geometry"]).point_on_surface()
         out.append(((round(point.y, PRECISION), round(point.x, PRECISION)),
-                    str(feat["properties"].get("tip", ""))))
+                    str(feat["properties"].get(key, ""))))
     return out
 
 
@@ -239,22 +246,121 @@ class NameLabels(DataElement):  # type: ignore[misc]
         {% endmacro %}
     """)
 
-    def __init__(self, rows: Sequence[tuple[tuple[float, float], str]]) -> None:
+    def __init__(self, rows: Sequence[tuple[tuple[float, float], str]],
+                 class_name: str = LABEL_CLASS) -> None:
         super().__init__()
         self._name = "NameLabels"
         # the text is already HTML-escaped; json.dumps with ASCII escapes keeps it inert in JS
         self.rows = json.dumps([[lat, lon, text] for (lat, lon), text in rows])
-        self.class_name = json.dumps(LABEL_CLASS)
+        self.class_name = json.dumps(class_name)
         self.size = json.dumps(list(LABEL_BOX))
         self.anchor = json.dumps([LABEL_BOX[0] // 2, LABEL_BOX[1] // 2])
 
 
-def name_labels(data: Mapping[str, Any], name: str) -> folium.FeatureGroup:
-    """Township names drawn on the map (the villages on top take the hover, so a tooltip
-    alone would never show them); not interactive, so clicks go through to the features."""
+class ZoomClass(branca.element.MacroElement):  # type: ignore[misc]
+    """Marks the map's container with ZOOMED_CLASS while zoomed in to VILLAGE_LABEL_ZOOM or
+    more, so CSS alone shows the village names then (our own fixed script, no data)."""
+
+    _template = jinja2.Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function mark() {
+                map.getContainer().classList.toggle({{ this.class_name }},
+                                                    map.getZoom() >= {{ this.zoom }});
+            }
+            map.on("zoomend", mark);
+            mark();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoomClass"
+        self.class_name = json.dumps(ZOOMED_CLASS)
+        self.zoom = VILLAGE_LABEL_ZOOM
+
+
+class FitNarrow(branca.element.MacroElement):  # type: ignore[misc]
+    """On a frame narrower than the width the server fits views for (a phone), zoom out so
+    the same width of land shows: the server cannot know the screen (our own script, no data).
+
+    st_folium moves the map to the server's centre and zoom with ``setView(center, zoom)`` (two
+    arguments) on load and on each new view; Leaflet's own zooming passes options. Only the
+    two-argument calls are adjusted, so the user's zooming stays as it is."""
+
+    _template = jinja2.Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function narrowed(zoom) {
+                var width = map.getSize().x;
+                return width > 0 && width < {{ this.width }}
+                    ? zoom + Math.log2(width / {{ this.width }}) : zoom;
+            }
+            map.setView = function (center, zoom, options) {
+                if (arguments.length === 2 && zoom !== undefined) { zoom = narrowed(zoom); }
+                return L.Map.prototype.setView.call(this, center, zoom, options);
+            };
+            map.setZoom(narrowed(map.getZoom()), {animate: false});
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FitNarrow"
+        self.width = MAP_SIZE_PX[0]
+
+
+def name_labels(data: Mapping[str, Any], name: str, key: str = "tip",
+                class_name: str = LABEL_CLASS) -> folium.FeatureGroup:
+    """Names drawn on the map (the villages on top take the hover, so a tooltip alone would
+    never show a township's); not interactive, so clicks go through to the features."""
     group = folium.FeatureGroup(name=name)
-    NameLabels(label_points(data)).add_to(group)
+    NameLabels(label_points(data, key), class_name).add_to(group)
     return group
+
+
+def township_borders(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The townships' borders as lines, each stretch once: two neighbours' outlines drawn
+    dashed run opposite ways along their shared border, their dashes out of step, and look
+    solid. The county's own outline is left to the county layer (drawn solid)."""
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", [])]
+    props = {"layer": "townships", "color": REGISTRY.get("townships").style.color,
+             "tip": "", "fid": "township_borders"}
+    if not shapes:
+        return {"type": "FeatureCollection", "features": []}
+    lines = shapely.union_all([s.boundary for s in shapes])
+    inner = lines.difference(shapely.union_all(shapes).boundary.buffer(10 ** -PRECISION))
+    merged = shapely.line_merge(inner) if not inner.is_empty else inner
+    geometry = shapely.geometry.mapping(shapely.set_precision(merged, 10 ** -PRECISION))
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": geometry, "properties": props}]}
+
+
+def place_outline(frames: Mapping[str, dict[str, Any]], layer: str,
+                  codes: Sequence[str]) -> dict[str, Any]:
+    """The chosen villages' (or townships') own outlines, drawn like a found feature: thick
+    yellow over every layer. Empty when none of them is drawn."""
+    wanted = {esc(code) for code in codes}
+    data = frames.get(layer) or {}
+    features = [{"type": "Feature", "geometry": f["geometry"],
+                 "properties": {**f["properties"], "layer": "found", "color": FOUND_COLOR}}
+                for f in data.get("features", []) if f["properties"].get("code") in wanted]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def chosen_outline(frames: Mapping[str, dict[str, Any]], villages: Sequence[str],
+                   found: Hit | None) -> dict[str, Any]:
+    """What the map outlines: a found feature (a place by its own border, an asset by its
+    extent), else the villages chosen in the sidebar."""
+    if found is None:
+        return place_outline(frames, "villages", villages)
+    if found.layer in PLACES:
+        outline = place_outline(frames, found.layer, (found.code,))
+        if outline["features"]:
+            return outline
+    return highlight(found)
 
 
 def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str,
@@ -278,15 +384,23 @@ def base_map(frames: Mapping[str, dict[str, Any]], settings: Settings, lang: str
         figure.header.add_child(Verbatim(LABEL_CSS))
     for tile in tile_layers(settings):
         tile.add_to(m)
-    for name in ("flood_extent", "county", "townships", "villages"):
+    FitNarrow().add_to(m)
+    ZoomClass().add_to(m)
+    # villages under the township borders: their thin solid lines would fill the dashes' gaps
+    for name in ("flood_extent", "county", "villages", "townships"):
         data = frames.get(name)
         if data is None:
             continue
+        if name == "townships":
+            data = township_borders(data)
         layer = REGISTRY.get(name)
         interactive = name in ("villages", "flood_extent")
         geojson_layer(data, layer.label(lang), popup=False, interactive=interactive).add_to(m)
     if frames.get("townships"):
         name_labels(frames["townships"], t("township_names", lang)).add_to(m)
+    if frames.get("villages"):
+        name_labels(frames["villages"], t("village_names", lang), "name",
+                    VILLAGE_LABEL_CLASS).add_to(m)
     return m
 
 

@@ -171,3 +171,61 @@ def test_the_scale_bar_is_metric_only() -> None:
     html = render.base_map({}, get_settings({}), "zh").get_root().render()
     assert "L.control.scale({imperial: false, metric: true})" in html
     assert "L.control.scale()" not in html and "imperial: true" not in html
+
+
+def test_a_border_two_townships_share_is_drawn_once_and_dashed() -> None:
+    """Two neighbours' dashed outlines run opposite ways along their shared border, dashes out
+    of step, and look solid: the border is drawn once, and the county's edge is left to it."""
+    west, east = shapely.box(113.3, 33.2, 113.5, 33.4), shapely.box(113.5, 33.2, 113.7, 33.4)
+    towns = frame("townships", [("411121101", west), ("411121102", east)])
+    [border] = render.township_borders(towns)["features"]
+    line = shapely.geometry.shape(border["geometry"])
+    assert line.length == pytest.approx(0.2, abs=1e-4)  # the shared edge x = 113.5, once
+    assert line.distance(shapely.Point(113.5, 33.3)) < 1e-9
+    assert render._style(border).get("dashArray") == REGISTRY.get("townships").style.dash
+    villages = frame("villages", [("411121101201", west)])
+    html = render.base_map({"townships": towns, "villages": villages}, get_settings({}),
+                           "zh").get_root().render()
+    # the villages' thin solid lines lie under the borders, not over their gaps
+    assert html.index('"411121101201"') < html.index('"township_borders"')
+
+
+def test_village_names_are_data_and_shown_only_from_zoom_13() -> None:
+    village = frame("villages", [("411121101201", shapely.box(113.3, 33.2, 113.4, 33.3))])
+    village["features"][0]["properties"]["name"] = geojson.esc("{{ 7*7 }}" + XSS)
+    m = render.base_map({"villages": village}, get_settings({}), "en")
+    html = m.get_root().render()
+    assert "{{ 7*7 }}&lt;img" in html and XSS not in html  # never compiled, never markup
+    assert f'"{render.VILLAGE_LABEL_CLASS}"' in html
+    assert f">= {render.VILLAGE_LABEL_ZOOM}" in html and render.VILLAGE_LABEL_ZOOM == 13
+    css = render.LABEL_CSS  # hidden unless the container says the map is zoomed in
+    assert f".{render.VILLAGE_LABEL_CLASS}{{" in css and "display:none" in css
+    assert f".{render.ZOOMED_CLASS} .{render.VILLAGE_LABEL_CLASS}{{display:block}}" in css
+    folium.LayerControl().add_to(m)
+    assert '"Village names (when zoomed in)" : feature_group' in m.get_root().render()
+
+
+def test_the_chosen_or_found_village_is_outlined_by_its_own_border() -> None:
+    from views.search import FOUND_COLOR, Hit
+
+    shape = shapely.Polygon([(113.3, 33.2), (113.4, 33.2), (113.3, 33.3)])
+    frames = {"villages": frame("villages", [("411121101201", shape),
+                                             ("411121101202", shapely.box(113.4, 33.2, 113.5, 33.3))])}
+    [chosen] = render.chosen_outline(frames, ("411121101201",), None)["features"]
+    assert shapely.geometry.shape(chosen["geometry"]).equals(shape)
+    assert chosen["properties"]["layer"] == "found"
+    assert chosen["properties"]["color"] == FOUND_COLOR
+    assert render._style(chosen)["weight"] >= 4
+    assert render.chosen_outline(frames, (), None)["features"] == []
+    village = Hit("villages", 2, "411121101202", "村", "411121101", (113.4, 33.2, 113.5, 33.3), 90)
+    [found] = render.chosen_outline(frames, ("411121101201",), village)["features"]
+    assert found["properties"]["code"] == "411121101202"  # the search pick wins over the sidebar
+    asset = Hit("schools", 7, "S-1", "小学", "411121101", (113.35, 33.25, 113.35, 33.25), 100)
+    [point] = render.chosen_outline(frames, (), asset)["features"]
+    assert point["geometry"]["type"] == "Point"
+
+
+def test_a_narrow_frame_zooms_out_to_the_width_the_view_was_fitted_for() -> None:
+    html = render.base_map({}, get_settings({}), "zh").get_root().render()
+    assert f"width < {viewport.MAP_SIZE_PX[0]}" in html and "Math.log2" in html
+    assert "arguments.length === 2" in html  # st_folium's setView(center, zoom) only
