@@ -13,6 +13,7 @@ empty; only ``clear_caches`` (after an edit) and time do.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pandas as pd
@@ -52,6 +53,14 @@ from views.shared_cache import log as cache_log
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
 SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
 FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
+# The filtered sets every session of a scope shares (one object, not a pickled copy per run as
+# st.cache_data gives, and no client can empty it); bounded, least recently used dropped first.
+VIEWS = SharedCache(ttl=TTL, max_entries=48)
+# The map component's arguments (pages/map_component.py), keyed by the token of the selection
+# they were drawn from: a recomputed selection (an edit, the TTL) has a new token, so a map drawn
+# from an older one is never served again, whichever thread drew it when.
+MAPS = SharedCache(ttl=TTL, max_entries=32)
+_TOKENS = itertools.count(1)  # never reused, unlike id()
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -76,6 +85,7 @@ def current_filter() -> Filter:
 # --- cached loaders -----------------------------------------------------------------------
 @st.cache_data(ttl=TTL, show_spinner=False)
 def names(url: str) -> Names:
+    cache_log.info("computed names")  # Streamlit's cache missed (a client may empty it)
     with get_engine(url).connect() as conn:
         return load_names(conn)
 
@@ -151,11 +161,16 @@ def scoped(key: tuple[str, ...], filter_key: tuple[Any, ...]) -> tuple[Scope, Fi
     return scope, scope.restrict(Filter.from_key(filter_key))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
               language: str) -> dict[str, Any]:
-    """The filtered set within the scope, once, for the map and the repair list alike."""
-    cache_log.info("computed selection")  # Streamlit's cache missed (logged for operators)
+    """The filtered set within the scope, once, for the map and the repair list alike; shared
+    by every session of the scope (read-only)."""
+    return VIEWS.get("selection", (url, scope, filter_key, language),
+                     lambda: _selection(url, scope, filter_key, language))
+
+
+def _selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
+               language: str) -> dict[str, Any]:
     scope_, filters = scoped(scope, filter_key)
     ranked = queue(url)
     tolerance = frames(url, language, filters.townships, filters.villages)["plan"]["tolerance"]
@@ -176,14 +191,22 @@ def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
                      for name, gdf in sel.assets.items()},
         "queue": sel.queue,
         "cannot_rank": sel.cannot_rank,
+        "token": next(_TOKENS),  # what the map drawn from this set is cached under
     }
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def viewport_selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
-                       bbox: tuple[float, ...], language: str) -> dict[str, dict[str, Any]]:
+                       bbox: tuple[float, ...], language: str) -> dict[str, Any]:
     """The map's layers inside ``bbox`` only (viewport mode): the same filters and budget, and
-    the village outlines of the box. The list and the counts stay those of ``selection``."""
+    the village outlines of the box (``collections``; ``token`` as for ``selection``). The list
+    and the counts stay those of ``selection``."""
+    return VIEWS.get("viewport", (url, scope, filter_key, bbox, language),
+                     lambda: {"collections": _in_view(url, scope, filter_key, bbox, language),
+                              "token": next(_TOKENS)})
+
+
+def _in_view(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
+             bbox: tuple[float, ...], language: str) -> dict[str, dict[str, Any]]:
     scope_, filters = scoped(scope, filter_key)
     box = (bbox[0], bbox[1], bbox[2], bbox[3])
     tolerance = view_tolerance(box)
@@ -249,8 +272,10 @@ def clear_caches() -> None:
 def clear_views() -> None:
     """Drop the per-scope views (selection, map layers, progress, lists, the ledger) of every
     user: a status change moves problems too (the repair loop)."""
-    for loader in (selection, viewport_selection, progress, households, dispatch,
-                   household_map, ledger, ledger_counts, clearance):
+    VIEWS.clear()
+    MAPS.clear()  # (tokens already keep old maps out; this frees their memory)
+    for loader in (progress, households, dispatch, household_map, ledger, ledger_counts,
+                   clearance):
         loader.clear()
 
 

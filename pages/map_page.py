@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.settings import get_settings
 from layers import REGISTRY
-from pages import common
+from pages import common, map_component
 from views import search
 from views.map import geojson, render, viewport
 
@@ -49,10 +49,12 @@ notes = st.container()
 bbox = None
 shown = collections
 outlines: dict[str, dict[str, Any]] = {}
+drawn_from = data["token"]  # the data the map is drawn from (its cache key, with the view)
 if in_view:
     bbox = viewport.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
     st.session_state["viewport_box"] = (place, bbox)
-    loaded = common.viewport_selection(url, scope, filters.key(), bbox, language)
+    in_box = common.viewport_selection(url, scope, filters.key(), bbox, language)
+    loaded, drawn_from = in_box["collections"], in_box["token"]
     outlines = {k: v for k, v in loaded.items() if k == "villages"}
     shown = {k: v for k, v in loaded.items() if k != "villages"}
     n_shown, n_total = viewport.shown_of_total(shown, data["counts"])
@@ -77,22 +79,28 @@ with left:
     # nor loses the view
     # (frames drawn per place, on large data, open on the fitted view when rebuilt)
     per_place = frames["plan"]["villages"] != "all"
-    base = render.base_map(frames, get_settings(), language, (center, zoom) if per_place else None)
+    opens_on = (center, zoom) if per_place else None
+    highlight = search.highlight(found) if found else None
+
+    def draw() -> map_component.Drawing:
+        base = render.base_map(frames, get_settings(), language, opens_on)
+        groups = render.feature_groups({**shown, **outlines}, language)
+        if highlight is not None:
+            groups.append(render.found_group(highlight, common.tr("find")))
+        return base, groups, folium.LayerControl(collapsed=True)
+
     returned = ["last_object_clicked", "last_active_drawing"]
     if in_view:  # only then does a pan or zoom rerun the page
         returned += ["bounds", "zoom"]
-    result = st_folium(
-        base,
+    # every input of draw(): the data (its token), the frames and the view they open on, the
+    # language, the basemap and the highlight; drawn once for every session that shows it
+    inputs = (drawn_from, url, language, place, opens_on, get_settings().basemap,
+              get_settings().tianditu_key, json.dumps(highlight, sort_keys=True))
+    result = map_component.show(
+        common.MAPS, inputs, draw,
         # the component reads returned_objects only when created: its own key per mode
         key="map_viewport" if in_view else "map",
-        height=620,
-        use_container_width=True,
-        feature_group_to_add=render.feature_groups({**shown, **outlines}, language)
-        + ([render.found_group(search.highlight(found), common.tr("find"))] if found else []),
-        layer_control=folium.LayerControl(collapsed=True),
-        center=center,
-        zoom=zoom,
-        returned_objects=returned,
+        height=620, returned=returned, center=center, zoom=zoom,
     )
     if in_view:
         following = viewport.next_viewport(viewport.returned_bounds(result), bbox)
