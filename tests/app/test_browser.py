@@ -177,6 +177,24 @@ def test_pages_render_and_export_downloads(visit: Visit) -> None:
     assert visit.external() == []
 
 
+def test_the_repair_lists_excel_is_made_when_clicked(visit: Visit) -> None:
+    """The list's Excel is built on the click (deferred download), not on every run: the file
+    comes down, opens, and holds the list under its heading."""
+    import openpyxl
+
+    visit.open("/repairs")
+    visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=30000)
+    button = visit.page.get_by_test_id("stDownloadButton").first
+    with visit.page.expect_download(timeout=60000) as info:
+        button.locator("button").click()
+    download = info.value
+    assert download.suggested_filename == "repair_queue.xlsx"
+    sheet = openpyxl.load_workbook(download.path())["修复清单"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("修复" in c for c in cells[:3])  # the title heading
+    assert "状态" in cells and len(list(sheet.iter_rows())) > 5  # the header and rows
+
+
 def _computed(name: str) -> int:
     """How often the server computed ``name`` so far (its log says so each time)."""
     return LOG.read_text(encoding="utf-8", errors="replace").count(f"computed {name}")
