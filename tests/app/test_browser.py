@@ -9,6 +9,7 @@ changes tracked files; the README's screenshots come from the demo county, scrip
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,7 +190,8 @@ def test_the_repair_lists_excel_is_made_when_clicked(visit: Visit) -> None:
         button.locator("button").click()
     download = info.value
     assert download.suggested_filename == "repair_queue.xlsx"
-    sheet = openpyxl.load_workbook(download.path())["修复清单"]
+    # (the downloaded file's temporary name has no extension, which openpyxl goes by)
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))["修复清单"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("修复" in c for c in cells[:3])  # the title heading
     assert "状态" in cells and len(list(sheet.iter_rows())) > 5  # the header and rows
