@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import statistics
 import threading
@@ -161,6 +162,35 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_page(base: str, server_pid: int, prepare: Callable[[Session], None] | None,
+                 runs: int = 8) -> dict[str, float]:
+    """The server's CPU seconds per warm run of each page, one session alone: what bounds how
+    many runs a second the server manages (each session's script runs under the one GIL), and a
+    figure a busy shared machine disturbs much less than the wall-clock times."""
+    session = Session(base)
+    try:
+        session.run()
+        if prepare is not None:
+            prepare(session)
+        figures: dict[str, float] = {}
+        for page in (*PAGES, "ledger"):
+            for _ in range(2):  # warm: the page's shared data is cached
+                session.run(page)
+            started = _cpu_seconds(server_pid)
+            for _ in range(runs):
+                session.run(page)
+            figures[page] = round((_cpu_seconds(server_pid) - started) / runs, 3)
+        return figures
+    finally:
+        session.close()
 
 
 def _all_pids(pid: int) -> list[int]:

@@ -47,14 +47,23 @@ from views.queue import LiveRanking, after_edit, live_ranking
 from views.schedule import crew_schedule, curve_frame, key_village_frame, summary
 from views.search import Hit, hit_label, search
 from views.selection import Queue, select
-from views.selection_view import SelectionView, build_view, patch_view
+from views.selection_view import SelectionView, build_view, next_token, patch_view
 from views.shared_cache import SharedCache
 from views.shared_cache import log as cache_log
 
 TTL = 60  # seconds: edits made elsewhere (CLI, other users) show up within a minute
 SHARED = SharedCache(ttl=TTL)  # the ranked queue (TTL: TRACKER_CACHE_SECONDS)
 FRAMES = SharedCache(ttl=3600)  # boundaries and flood extent change only with a new data load
-VIEWS = SharedCache(ttl=TTL, max_entries=8)  # each filter's selection view (large: few kept)
+# Each filter's selection view, shared by every session of a scope (one object, not a pickled copy
+# per run as st.cache_data gives, and no client can empty it); an edit patches it (edited). Views
+# of a whole province-scale county are large: few kept, least recently used dropped first.
+VIEWS = SharedCache(ttl=TTL, max_entries=16)
+# viewport mode's sets (the map's layers inside a box): rebuilt after an edit, not patched
+VIEWPORTS = SharedCache(ttl=TTL, max_entries=16)
+# The map component's arguments (pages/map_component.py), keyed by the token of the selection
+# they were drawn from: a recomputed or patched selection (an edit, the TTL) has a new token, so a
+# map drawn from an older one is never served again, whichever thread drew it when.
+MAPS = SharedCache(ttl=TTL, max_entries=32)
 _IMP_KEYS = {"重点": "imp_key", "一般": "imp_general", "应急": "urg_emergency", "长远": "urg_long"}
 
 
@@ -84,6 +93,7 @@ def current_filter() -> Filter:
 # --- cached loaders -----------------------------------------------------------------------
 @st.cache_data(ttl=TTL, show_spinner=False)
 def names(url: str) -> Names:
+    cache_log.info("computed names")  # Streamlit's cache missed (a client may empty it)
     with get_engine(url).connect() as conn:
         return load_names(conn)
 
@@ -172,12 +182,11 @@ def scoped(key: tuple[str, ...], filter_key: tuple[Any, ...]) -> tuple[Scope, Fi
     return scope, scope.restrict(Filter.from_key(filter_key))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
               language: str) -> dict[str, Any]:
-    """The filtered set within the scope, once, for the map and the repair list alike (kept in
-    ``VIEWS`` so that an edit patches it: :func:`edited`)."""
-    cache_log.info("computed selection")  # Streamlit's cache missed (logged for operators)
+    """The filtered set within the scope, once, for the map and the repair list alike; shared
+    by every session of the scope (read-only), kept in ``VIEWS`` so that an edit patches it
+    (:func:`edited`). Its ``token`` names what the map drawn from it is cached under."""
     scope_, filters = scoped(scope, filter_key)
 
     def compute() -> SelectionView:
@@ -192,11 +201,18 @@ def selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
     return VIEWS.get("selection", (url, scope, filter_key, language), compute).data
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def viewport_selection(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
-                       bbox: tuple[float, ...], language: str) -> dict[str, dict[str, Any]]:
+                       bbox: tuple[float, ...], language: str) -> dict[str, Any]:
     """The map's layers inside ``bbox`` only (viewport mode): the same filters and budget, and
-    the village outlines of the box. The list and the counts stay those of ``selection``."""
+    the village outlines of the box (``collections``; ``token`` as for ``selection``). The list
+    and the counts stay those of ``selection``."""
+    return VIEWPORTS.get("viewport", (url, scope, filter_key, bbox, language),
+                         lambda: {"collections": _in_view(url, scope, filter_key, bbox, language),
+                                  "token": next_token()})
+
+
+def _in_view(url: str, scope: tuple[str, ...], filter_key: tuple[Any, ...],
+             bbox: tuple[float, ...], language: str) -> dict[str, dict[str, Any]]:
     scope_, filters = scoped(scope, filter_key)
     box = (bbox[0], bbox[1], bbox[2], bbox[3])
     tolerance = view_tolerance(box)
@@ -263,9 +279,12 @@ def clear_caches() -> None:
 def clear_views(household_layer: bool = True) -> None:
     """Drop the per-scope views (selection, map layers, progress, lists, the ledger) of every
     user: a status change moves problems too (the repair loop). ``household_layer=False``: keep
-    the households' map layer (a status edit does not change a household)."""
-    for loader in (selection, viewport_selection, progress, households, dispatch,
-                   ledger, ledger_counts, clearance):
+    the households' map layer (a status edit does not change a household). The selection views
+    are not dropped here: an edit patches them (:func:`patch_views`), a bulk change clears them
+    (:func:`clear_caches`)."""
+    VIEWPORTS.clear()
+    MAPS.clear()  # (new tokens already keep old maps out; this frees their memory)
+    for loader in (progress, households, dispatch, ledger, ledger_counts, clearance):
         loader.clear()
     if household_layer:
         household_map.clear()

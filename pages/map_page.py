@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.settings import get_settings
 from layers import REGISTRY
-from pages import common
+from pages import common, map_component
 from views import queue
 from views.map import geojson, render, viewport
 from views.markdown import literal
@@ -54,10 +54,12 @@ if found is not None and found.layer not in ("townships", "villages") and found.
 bbox = None
 shown = collections
 outlines: dict[str, dict[str, Any]] = {}
+drawn_from = data["token"]  # the data the map is drawn from (its cache key, with the view)
 if in_view:
     bbox = viewport.viewport_start(st.session_state.get("viewport_box"), place, (center, zoom))
     st.session_state["viewport_box"] = (place, bbox)
-    loaded = common.viewport_selection(url, scope, filters.key(), bbox, language)
+    in_box = common.viewport_selection(url, scope, filters.key(), bbox, language)
+    loaded, drawn_from = in_box["collections"], in_box["token"]
     outlines = {k: v for k, v in loaded.items() if k == "villages"}
     shown = {k: v for k, v in loaded.items() if k != "villages"}
     n_shown, n_total = viewport.shown_of_total(shown, data["counts"])
@@ -82,22 +84,29 @@ with left:
     # nor loses the view
     # (frames drawn per place, on large data, open on the fitted view when rebuilt)
     per_place = frames["plan"]["villages"] != "all"
-    base = render.base_map(frames, get_settings(), language, (center, zoom) if per_place else None)
+    opens_on = (center, zoom) if per_place else None
+    # the chosen villages (sidebar) or a found place, outlined by their own borders
+    highlight = outline if outline["features"] else None
+
+    def draw() -> map_component.Drawing:
+        base = render.base_map(frames, get_settings(), language, opens_on)
+        groups = render.feature_groups({**shown, **outlines}, language)
+        if highlight is not None:
+            groups.append(render.found_group(highlight, common.tr("find")))
+        return base, groups, folium.LayerControl(collapsed=True)
+
     returned = ["last_object_clicked", "last_active_drawing"]
     if in_view:  # only then does a pan or zoom rerun the page
         returned += ["bounds", "zoom"]
-    result = st_folium(
-        base,
+    # every input of draw(): the data (its token), the frames and the view they open on, the
+    # language, the basemap and the highlight; drawn once for every session that shows it
+    inputs = (drawn_from, url, language, place, opens_on, get_settings().basemap,
+              get_settings().tianditu_key, json.dumps(highlight, sort_keys=True))
+    result = map_component.show(
+        common.MAPS, inputs, draw,
         # the component reads returned_objects only when created: its own key per mode
         key="map_viewport" if in_view else "map",
-        height=render.MAP_SIZE_PX[1],
-        use_container_width=True,
-        feature_group_to_add=render.feature_groups({**shown, **outlines}, language)
-        + ([render.found_group(outline, common.tr("find"))] if outline["features"] else []),
-        layer_control=folium.LayerControl(collapsed=True),
-        center=center,
-        zoom=zoom,
-        returned_objects=returned,
+        height=render.MAP_SIZE_PX[1], returned=returned, center=center, zoom=zoom,
     )
     if in_view:
         following = viewport.next_viewport(viewport.returned_bounds(result), bbox)

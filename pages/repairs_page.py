@@ -10,6 +10,7 @@ from geo.db.engine import get_engine
 from layers.vocabularies import FINISHED_STATUSES, STATUS
 from pages import common
 from views import edits, queue, search, tabular
+from views.i18n import t
 from views.progress import data_as_of
 from views.schedule import MAX_CREWS
 
@@ -45,16 +46,26 @@ else:
                          on_select="rerun", selection_mode="multi-row", column_config=reason_config)
 
 left, right = st.columns(2)
-with get_engine(url).connect() as conn:
-    stands_on = data_as_of(conn)
-heading = [common.tr("xlsx_title"),
-           common.tr("xlsx_made", when=chinatime.text(chinatime.now()), as_of=stands_on, n=len(frame)),
-           common.tr("xlsx_filters",
-                     words=tabular.filter_words(filters, common.names(url), language, text))]
-left.download_button(common.tr("download_xlsx"), tabular.xlsx_bytes(frame, "修复清单", heading),
-                     file_name="repair_queue.xlsx", key="dl_xlsx",
+names = common.names(url)
+words = tabular.filter_words(filters, names, language, text)
+
+
+def excel() -> bytes:
+    """Built when the button is clicked (on Streamlit's download thread: no st.* in here), not
+    on every run of the page: it was most of the page's time. Stamped with the click's time."""
+    with get_engine(url).connect() as conn:
+        stands_on = data_as_of(conn)
+    heading = [t("xlsx_title", language),
+               t("xlsx_made", language, when=chinatime.text(chinatime.now()), as_of=stands_on,
+                 n=len(frame)),
+               t("xlsx_filters", language, words=words)]
+    return tabular.xlsx_bytes(frame, "修复清单", heading)
+
+
+left.download_button(common.tr("download_xlsx"), excel, file_name="repair_queue.xlsx",
+                     key="dl_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-right.download_button(common.tr("download_csv"), tabular.csv_bytes(frame),
+right.download_button(common.tr("download_csv"), lambda: tabular.csv_bytes(frame),
                       file_name="repair_queue.csv", mime="text/csv", key="dl_csv")
 
 # --- bulk change of the chosen rows ------------------------------------------------------------

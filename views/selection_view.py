@@ -12,6 +12,7 @@ No Streamlit here.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,11 +24,20 @@ from views.map.geojson import SIMPLIFY_DEG, asset_collection, layer_budgets
 from views.names import Names
 from views.selection import Queue, Selection, patch_select, select
 
+_TOKENS = itertools.count(1)
+
+
+def next_token() -> int:
+    """A number never given before (unlike ``id()``): what a map drawn from a set of data is
+    cached under, so that a map drawn from a set an edit replaced is never served again."""
+    return next(_TOKENS)
+
 
 @dataclasses.dataclass(frozen=True)
 class SelectionView:
     """One filter's selection (``selection``) and what the pages read of it (``data``: the map's
-    collections, counts, ids, versions, queue rows, unrankable assets)."""
+    collections, counts, ids, versions, queue rows, unrankable assets, and a ``token`` new for
+    every build and every patch)."""
 
     filters: Filter
     language: str
@@ -93,5 +103,5 @@ def _view(filters: Filter, language: str, tolerance: float, sel: Selection,
                        else {int(i): int(v) for i, v in zip(gdf["id"], gdf["version"], strict=True)})
                 for name, gdf in sel.assets.items()}
     data = {"collections": collections, "counts": counts, "ids": ids, "versions": versions,
-            "queue": sel.queue, "cannot_rank": sel.cannot_rank}
+            "queue": sel.queue, "cannot_rank": sel.cannot_rank, "token": next_token()}
     return SelectionView(filters, language, tolerance, sel, budgets, data)

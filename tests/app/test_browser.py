@@ -9,6 +9,7 @@ changes tracked files; the README's screenshots come from the demo county, scrip
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,6 +193,25 @@ def test_pages_render_and_export_downloads(visit: Visit) -> None:
     assert visit.external() == []
 
 
+def test_the_repair_lists_excel_is_made_when_clicked(visit: Visit) -> None:
+    """The list's Excel is built on the click (deferred download), not on every run: the file
+    comes down, opens, and holds the list under its heading."""
+    import openpyxl
+
+    visit.open("/repairs")
+    visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=30000)
+    button = visit.page.get_by_test_id("stDownloadButton").first
+    with visit.page.expect_download(timeout=60000) as info:
+        button.locator("button").click()
+    download = info.value
+    assert download.suggested_filename == "repair_queue.xlsx"
+    # (the downloaded file's temporary name has no extension, which openpyxl goes by)
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))["修复清单"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("修复" in c for c in cells[:3])  # the title heading
+    assert "状态" in cells and len(list(sheet.iter_rows())) > 5  # the header and rows
+
+
 def _computed(name: str) -> int:
     """How often the server computed ``name`` so far (its log says so each time)."""
     return LOG.read_text(encoding="utf-8", errors="replace").count(f"computed {name}")
@@ -205,8 +225,8 @@ def test_a_clients_clear_cache_message_does_not_rerank(visit: Visit, server: str
     visit.open("/")
     visit.map_frame()
     assert visit.page.get_by_test_id("stMainMenu").count() == 0  # no "Clear cache" to click
-    queue, selection = _computed("queue"), _computed("selection")
-    assert queue >= 1
+    queue, selection, names = _computed("queue"), _computed("selection"), _computed("names")
+    assert queue >= 1 and selection >= 1
 
     message = BackMsg()
     message.clear_cache = True  # an anonymous client, no browser, no cookie
@@ -218,8 +238,9 @@ def test_a_clients_clear_cache_message_does_not_rerank(visit: Visit, server: str
     visit.open("/")
     visit.map_frame()
     time.sleep(0.5)
-    assert _computed("selection") > selection  # Streamlit's cache was emptied…
-    assert _computed("queue") == queue  # …but the ranked queue was not computed again
+    assert _computed("names") > names  # Streamlit's cache was emptied…
+    assert _computed("queue") == queue  # …but neither the ranked queue…
+    assert _computed("selection") == selection  # …nor the filtered set was computed again
 
 
 def _texts_on_the_map(visit: Visit) -> set[str]:
