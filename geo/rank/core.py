@@ -8,7 +8,7 @@ use → 重点), and this module writes one ``QueueRow`` per task, with its reas
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -140,9 +140,8 @@ def select(result: RankResult, *, townships: list[str] | None = None,
         return twp_ok and (not layers or item.layer in layers) and \
             (not statuses or item.status in statuses)
 
-    rows = [r for r in result.rows if keep(r)]
-    for n, row in enumerate(rows, start=1):
-        row.rank = n
+    # copies: ``result`` may be the kept county queue that other sessions read
+    rows = [replace(r, rank=n) for n, r in enumerate((r for r in result.rows if keep(r)), start=1)]
     return RankResult(rows, [c for c in result.cannot_rank if keep(c)], result.plan, result.order)
 
 

@@ -7,6 +7,7 @@ Coordinates are CGCS2000 lon/lat near the county seat; 0.01° ≈ 0.93 km east, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -296,6 +297,19 @@ def test_select_renumbers_and_json_is_the_public_form() -> None:
     assert required | added <= set(items[0])
     assert "filing" not in items[0]
     assert row_dict(result.rows[0])["task"] == "抢通"
+
+
+def test_select_leaves_the_ranked_rows_it_filters_alone() -> None:
+    """The county's queue is kept and shared between sessions: a filtered view renumbers copies."""
+    ranked = rank(bridge_scenario(), rules())
+    # the first task under way, so that keeping the untouched ones renumbers them 1, 2, 3
+    result = dataclasses.replace(
+        ranked, rows=[dataclasses.replace(ranked.rows[0], status="repairing"), *ranked.rows[1:]])
+    before = [(r.rank, r.county_rank) for r in result.rows]
+    chosen = select(result, statuses=["not_started"])
+    assert [(r.rank, r.county_rank) for r in chosen.rows] == [(1, 2), (2, 3), (3, 4)]
+    assert [(r.rank, r.county_rank) for r in result.rows] == before
+    assert all(a is not b for a in chosen.rows for b in result.rows)
 
 
 OPEN_TASK = ('statuses = ["assess", "not_started", "opening"]\n'
