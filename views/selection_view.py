@@ -46,6 +46,11 @@ class SelectionView:
     budgets: dict[str, int]
     data: dict[str, Any]
 
+    def content(self) -> dict[str, Any]:
+        """``data`` but its token (new for every build and patch): what two views showing the
+        same thing have equal."""
+        return {key: value for key, value in self.data.items() if key != "token"}
+
 
 def build_view(bind: sa.Connection, filters: Filter, ranked: Queue, names: Names, language: str,
                tolerance: float | None, households: dict[str, Any] | None = None) -> SelectionView:

@@ -18,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 from geo.rank.core import row_dict
 from pages import common
 from tests.helpers.app import APP, Credentials, app_admin, app_database_url, sign_in
-from tests.helpers.selection import content
 from views.names import load_names
 from views.queue import rank_queue
 from views.selection_view import build_view
@@ -113,7 +112,7 @@ def test_an_edit_patches_the_map_and_list_views(
             homes = view.data["collections"].get("households")
             fresh = build_view(conn, view.filters, ranked, names, view.language, view.tolerance,
                                homes)
-            assert content(view.data) == content(fresh.data)
+            assert view.content() == fresh.content()
             if water.id in view.data["versions"].get("water_works", {}):
                 assert view.data["versions"]["water_works"][water.id] == version  # the saved one
                 checked += 1

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from layers import REGISTRY
 from layers.filter import Filter
 from layers.store import set_status
-from tests.helpers.selection import content
 from views.map import data as map_data
 from views.names import load_names
 from views.queue import after_edit, live_ranking
@@ -71,13 +70,13 @@ def test_patched_views_equal_a_fresh_build(demo: sa.Connection,
         patched = patch_view(demo, view, ranked, names, changed)
         fresh = build_view(demo, chosen, ranked, names, "en", 0.0005,
                            homes if chosen.shows_households else None)
-        assert content(patched.data) == content(fresh.data), chosen
+        assert patched.content() == fresh.content(), chosen
         # a new token: a map drawn from the view before the edit is never served again
         assert len({view.data["token"], patched.data["token"], fresh.data["token"]}) == 3
         assert patched.budgets == fresh.budgets
     # the edited asset moved: its status shows in the default view's drawing and versions
     layer, asset_id = changed[0]
-    default = patch_view(demo, views[0], ranked, names, changed).data
-    assert default["versions"][layer][asset_id] == views[0].data["versions"][layer][asset_id] + 1
-    assert content(default) != content(views[0].data)
+    default = patch_view(demo, views[0], ranked, names, changed)
+    assert default.data["versions"][layer][asset_id] == views[0].data["versions"][layer][asset_id] + 1
+    assert default.content() != views[0].content()
 
