@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from layers import REGISTRY
 from layers.filter import Filter
+from views.map.data import map_collections
 from views.map.geojson import SIMPLIFY_DEG, asset_collection, layer_budgets
 from views.names import Names
 from views.selection import Queue, Selection, patch_select, select
@@ -56,11 +57,10 @@ def build_view(bind: sa.Connection, filters: Filter, ranked: Queue, names: Names
                tolerance: float | None, households: dict[str, Any] | None = None) -> SelectionView:
     """The view from scratch; ``households``: the households layer for the map when the filter
     shows it (it depends on the place filters only: the caller has it cached)."""
-    tolerance = tolerance or SIMPLIFY_DEG  # as views.map.data.map_collections
+    tolerance = tolerance or SIMPLIFY_DEG  # as map_collections takes it
     sel = select(bind, filters, ranked, with_households=False)
     budgets = layer_budgets({name: len(gdf) for name, gdf in sel.assets.items()})
-    collections = {name: _collection(sel, name, names, language, budgets, tolerance)
-                   for name in sel.assets}
+    collections = map_collections(sel, names, language, tolerance)  # kept budgets: patch_view
     return _view(filters, language, tolerance, sel, budgets, collections, households)
 
 

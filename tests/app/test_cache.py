@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.rank.core import row_dict
 from pages import common
-from tests.helpers.app import APP, Credentials, app_admin, app_database_url, sign_in
+from tests.helpers.app import APP, Credentials, app_admin, app_database_url, save_status, sign_in
 from views.names import load_names
 from views.queue import rank_queue
 from views.selection_view import build_view
@@ -65,11 +65,7 @@ def test_an_edit_patches_the_queue_instead_of_reranking_the_county(
     road = next(r for r in rows if r.layer == "roads" and r.status == "not_started")
     ranked = common.SHARED.computed["queue"]
     fid = f"roads:{road.id}"
-    app.session_state["selected"] = fid
-    app.run()
-    app.selectbox(key=f"new_status_{fid}").set_value("opening").run()
-    app.button(key="save_status").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    save_status(app, fid, "opening")
     assert common.SHARED.computed["queue"] == ranked  # patched, not computed again
     patched, cannot = common.queue(app_database_url)
     assert next(r for r in patched if r.layer == "roads" and r.id == road.id).status == "opening"
@@ -93,11 +89,7 @@ def test_an_edit_patches_the_map_and_list_views(
     water = next(r for r in rows if r.layer == "water_works" and r.status == "not_started")
     built = common.VIEWS.computed["selection"]
     fid = f"water_works:{water.id}"
-    app.session_state["selected"] = fid
-    app.run()
-    app.selectbox(key=f"new_status_{fid}").set_value("repairing").run()
-    app.button(key="save_status").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    save_status(app, fid, "repairing")
     assert common.VIEWS.computed["selection"] == built  # patched, not built again
     ranked = common.queue(app_database_url)
     engine = sa.create_engine(app_database_url, poolclass=sa.pool.NullPool)

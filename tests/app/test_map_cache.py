@@ -26,6 +26,7 @@ from tests.helpers.app import (
     app_admin,
     app_database_url,
     make_account,
+    save_status,
     sign_in,
 )
 from views.i18n import t
@@ -83,11 +84,7 @@ def test_an_edit_reaches_the_map_and_list_of_every_user(
     editor.run()
     assert common.MAPS.computed["map"] == drawn  # the same map for both, drawn once
 
-    editor.session_state["selected"] = fid
-    editor.run()
-    editor.selectbox(key=f"new_status_{fid}").set_value("opening").run()
-    editor.button(key="save_status").click().run()
-    assert not editor.exception, [e.value for e in editor.exception]
+    save_status(editor, fid, "opening")
 
     viewer.run()  # the other user's next run: the map drawn again from the edited data
     assert map_features(viewer)[fid]["status"] == "opening"

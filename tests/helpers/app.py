@@ -163,5 +163,16 @@ def sign_in(at: Any, who: Credentials) -> Any:
     return at.run()  # the signed-in page's own widgets, as a person sees them next
 
 
+def save_status(at: Any, fid: str, status: str) -> Any:
+    """Open feature ``fid`` ("layer:id") in the detail panel, choose ``status`` and save it, as a
+    person would; the save raised nothing."""
+    at.session_state["selected"] = fid
+    at.run()
+    at.selectbox(key=f"new_status_{fid}").set_value(status).run()
+    at.button(key="save_status").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 __all__ = ["APP", "TOWNSHIP", "VILLAGE", "Credentials", "app_admin", "app_database_url", "feature_id",
-           "feature_state", "make_account", "sign_in"]
+           "feature_state", "make_account", "save_status", "sign_in"]
