@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo.settings import get_settings
 from layers import REGISTRY
-from pages import common, map_component
+from pages import common, detail_panel, map_component
 from views import queue
 from views.map import geojson, render, viewport
 from views.markdown import literal
@@ -135,5 +135,5 @@ if found is not None and found.layer == "villages":  # the found village's repai
         village_area.html(queue.compact_html(queue.compact_frame(tasks, language, len(tasks))))
 with counts:  # the counts under the map: the map comes first
     common.show_counts(data)
-common.pick_feature(shown)
-common.detail_panel(url)
+detail_panel.pick_feature(shown)
+detail_panel.detail_panel(url)
