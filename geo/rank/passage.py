@@ -186,6 +186,8 @@ class RoadComponent:
         self.units: list[Unit] = []
         self.node_villages: dict[int, list[int]] = {}
         self.chains: list[tuple[int, ...]] = []
+        self._gains: dict[tuple[int, ...], _Kept] = {}
+        self._pieces: _Pieces | None = None  # made when first asked (only cut-off pieces need it)
 
     def add_village(self, node: int, tree: int, unit: Unit) -> None:
         v = len(self.vnode)
@@ -209,10 +211,18 @@ class RoadComponent:
         other.dist = [list(d) for d in self.dist]
         other.bound = list(self.bound)
         other.vdist, other.vloss = list(self.vdist), list(self.vloss)
+        other._gains = {}
+        other._pieces = None
         return other
 
     # --- what reopening gives back ---------------------------------------------------------
     def gain(self, tasks: tuple[int, ...]) -> Gain:
+        """What reopening ``tasks`` gives back now. Kept until a completion changes what it read
+        (``_forget``): the greedy asks for every candidate after every pick, and most picks
+        leave most candidates' figures as they were."""
+        kept = self._gains.get(tasks)
+        if kept is not None:
+            return kept.gain
         edges = {e for t in tasks for e in self.task_edges.get(t, ())}
         closer = self._closer(edges)
         gain = Gain("passage")
@@ -229,6 +239,7 @@ class RoadComponent:
                 gain.detour_saved_m += (self.vdist[v] - new) * self.units[v].count
         if gain.detour_households:
             gain.detour_saved_m /= gain.detour_households
+        self._gains[tasks] = _Kept(gain, closer, {n for e in edges for n in self.ends[e][:2]})
         return gain
 
     def complete(self, tasks: Iterable[int]) -> list[Change]:
@@ -237,6 +248,8 @@ class RoadComponent:
         closer = self._closer(edges)
         for e in edges:
             self.is_open[e] = True
+            if self._pieces is not None:
+                self._pieces.join(self.ends[e][0], self.ends[e][1])
         self.pending.difference_update(done)
         for i, found in enumerate(closer):
             for node, d in found.items():
@@ -251,7 +264,21 @@ class RoadComponent:
         for i, found in enumerate(closer):
             if found:
                 self.bound[i] = max((self.vdist[v] for v in self.tree_villages[i]), default=0.0)
+        if done:
+            self._forget(set(done), closer, {n for e in edges for n in self.ends[e][:2]})
         return changes
+
+    def _forget(self, done: set[int], closer: list[dict[int, float]], opened: set[int]) -> None:
+        """Drop the kept gains a completion may have changed: it brought the nodes of ``closer``
+        closer (per tree) and opened edges ending at ``opened``. A candidate's gain read, per
+        tree, the distances at its own segments' ends and at the nodes its relaxation brought
+        closer, and whether their edges are open. A node it did not bring closer that the
+        completion brings closer stays out of its reach, and a lower bound changes no gain (a
+        village moves only below its own route, which the bound is at least)."""
+        if self._gains:
+            near = [set(found) | opened for found in closer]
+            self._gains = {c: kept for c, kept in self._gains.items()
+                           if done.isdisjoint(c) and not kept.stale(near)}
 
     def current(self) -> list[Change]:
         return [Change(unit.households, "passage", loss)
@@ -321,18 +348,20 @@ class RoadComponent:
         cut = [v for v, now in enumerate(self.vdist) if now == INF and self.vbase[v] < INF]
         if not cut:
             return []
-        piece = _pieces(len(self.adj), self.ends, self.is_open)
+        if self._pieces is None:
+            self._pieces = _Pieces(len(self.adj), self.ends, self.is_open)
+        piece = self._pieces.find
         links: dict[int, list[tuple[int, int]]] = {}
         for t in self.pending:
             for e in self.task_edges[t]:
-                a, b = piece[self.ends[e][0]], piece[self.ends[e][1]]
+                a, b = piece(self.ends[e][0]), piece(self.ends[e][1])
                 if a != b:
                     links.setdefault(a, []).append((b, t))
                     links.setdefault(b, []).append((a, t))
         ways, seen = [], set()
         for v in cut:
-            start = piece[self.vnode[v]]
-            goals = frozenset(piece[s] for s in self.trees[self.vtree[v]])
+            start = piece(self.vnode[v])
+            goals = frozenset(piece(s) for s in self.trees[self.vtree[v]])
             if (start, goals) not in seen:
                 seen.add((start, goals))
                 ways.append(_shortest_way(links, start, goals))
@@ -376,6 +405,20 @@ class RoadComponent:
         return out
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A candidate's gain with what computing it read: per tree, the nodes its relaxation
+    reached, and its own segments' ends."""
+
+    gain: Gain
+    reached: list[dict[int, float]]
+    ends: set[int]
+
+    def stale(self, near: list[set[int]]) -> bool:
+        return any(not hit.isdisjoint(found) or not hit.isdisjoint(self.ends)
+                   for hit, found in zip(near, self.reached, strict=True))
+
+
 def _dijkstra(adj: list[list[tuple[int, float, int]]], sources: tuple[int, ...],
               usable: list[bool]) -> tuple[list[float], list[int]]:
     """Distances from the nearest of ``sources`` over usable edges, and the edge each node is
@@ -395,10 +438,28 @@ def _dijkstra(adj: list[list[tuple[int, float, int]]], sources: tuple[int, ...],
     return dist, pred
 
 
-def _pieces(n: int, ends: list[tuple[int, int, float]], is_open: list[bool]) -> list[int]:
-    u = np.array([a for (a, _, _), ok in zip(ends, is_open, strict=True) if ok], dtype=np.int64)
-    v = np.array([b for (_, b, _), ok in zip(ends, is_open, strict=True) if ok], dtype=np.int64)
-    return components(n, u, v).tolist()
+class _Pieces:
+    """The pieces the open segments link, labelled by their smallest node as ``components``
+    labels them. Reopening only joins pieces, so a completion joins its segments' ends instead
+    of labelling the component again."""
+
+    def __init__(self, n: int, ends: list[tuple[int, int, float]], is_open: list[bool]) -> None:
+        self.parent = list(range(n))
+        for (a, b, _), ok in zip(ends, is_open, strict=True):
+            if ok:
+                self.join(a, b)
+
+    def find(self, a: int) -> int:
+        parent = self.parent
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 def _shortest_way(links: Mapping[int, list[tuple[int, int]]], start: int,
