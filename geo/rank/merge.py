@@ -40,19 +40,23 @@ def group_steps(kind: str, candidates: Callable[[], list[tuple[int, ...]]],
                 tasks: TaskTable, rules: Rules,
                 write: Callable[[Pick], list[QueueRow]]) -> list[Step]:
     """A road component's or cover group's picks in order, as the greedy makes them: after each
-    pick every candidate is evaluated again; between equal keys the one listed first wins (the
-    heap's counter). ``complete`` changes the model: give it a copy."""
+    pick every candidate is evaluated again (a gain the model kept keeps its key); between equal
+    keys the one listed first wins (the heap's counter). ``complete`` changes the model: give it
+    a copy."""
     steps: list[Step] = []
+    judged: dict[tuple[int, ...], tuple[Gain, tuple[Any, ...], Pick]] = {}
     while True:
         best: tuple[tuple[Any, ...], Pick] | None = None
         for found in candidates():
             given = gain(found)
-            if kind == "cover":  # a bundle of facilities in the tie-break order (roads: path order)
-                found = tuple(sorted(found, key=lambda t: tie_key(tasks[t], rules)))
-            pick = judge(tasks, found, given, rules)
-            key = sort_key(tasks, pick, rules)
-            if best is None or key < best[0]:
-                best = (key, pick)
+            seen = judged.get(found)
+            if seen is None or seen[0] is not given:  # a kept gain keeps its key and pick
+                tied = tuple(sorted(found, key=lambda t: tie_key(tasks[t], rules))) \
+                    if kind == "cover" else found  # a bundle of facilities in the tie-break order
+                pick = judge(tasks, tied, given, rules)
+                seen = judged[found] = (given, sort_key(tasks, pick, rules), pick)
+            if best is None or seen[1] < best[0]:
+                best = (seen[1], seen[2])
         if best is None:
             return steps
         steps.append(Step(best[0], best[1], write(best[1])))
