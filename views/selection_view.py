@@ -21,7 +21,12 @@ import sqlalchemy as sa
 from layers import REGISTRY
 from layers.filter import Filter
 from views.map.data import map_collections
-from views.map.geojson import SIMPLIFY_DEG, asset_collection, layer_budgets
+from views.map.geojson import (
+    SIMPLIFY_DEG,
+    asset_collection,
+    layer_budgets,
+    patched_asset_collection,
+)
 from views.names import Names
 from views.selection import Queue, Selection, patch_select, select
 
@@ -74,18 +79,38 @@ def patch_view(bind: sa.Connection, view: SelectionView, ranked: Queue, names: N
     # a tier filter was selected again in full: every layer may differ
     touched = set(sel.assets) if view.filters.needs_queue else {layer for layer, _ in edits}
     old = view.data["collections"]
-    redraw = set(sel.assets) if budgets != view.budgets else touched
-    collections = {name: (_collection(sel, name, names, view.language, budgets, view.tolerance)
+    redraw = touched | _cut_differently(view, sel, budgets)
+    whole = {name for name, gdf in view.selection.assets.items()  # drawn uncut before the edit
+             if name in view.budgets and len(gdf) <= view.budgets[name]}
+    edited = {name: {int(i) for layer, i in edits if layer == name} for name in touched}
+    collections = {name: (_collection(sel, name, names, view.language, budgets, view.tolerance,
+                                      old[name] if name in whole else None, edited.get(name))
                           if name in redraw else old[name])
                    for name in sel.assets}
     return _view(view.filters, view.language, view.tolerance, sel, budgets, collections,
                  old.get("households"), reuse=(view.data, touched))
 
 
-def _collection(sel: Selection, name: str, names: Names, language: str,
-                budgets: dict[str, int], tolerance: float) -> dict[str, Any]:
-    return asset_collection(REGISTRY.get(name), sel.assets[name], names, language,
-                            limit=budgets[name], tolerance=tolerance)
+def _cut_differently(view: SelectionView, sel: Selection, budgets: dict[str, int]) -> set[str]:
+    """Layers whose budget moved where it cuts them, before or after: a layer drawn whole both
+    times is drawn the same whatever its budget (one status more or less in a status filter
+    moves every budget; the other layers need no redraw)."""
+    before = view.selection.assets
+    return {name for name, gdf in sel.assets.items()
+            if budgets[name] != view.budgets.get(name)
+            and (len(gdf) > budgets[name] or name not in before
+                 or len(before[name]) > view.budgets[name])}
+
+
+def _collection(sel: Selection, name: str, names: Names, language: str, budgets: dict[str, int],
+                tolerance: float, before: dict[str, Any] | None = None,
+                edited: set[int] | None = None) -> dict[str, Any]:
+    """A layer's drawing. ``before``: its drawing before an edit when it was drawn uncut; if it
+    is uncut now too, only the ``edited`` assets' features are drawn again."""
+    gdf, layer = sel.assets[name], REGISTRY.get(name)
+    if before is not None and edited and len(gdf) <= budgets[name]:
+        return patched_asset_collection(layer, gdf, before, edited, names, language, tolerance)
+    return asset_collection(layer, gdf, names, language, limit=budgets[name], tolerance=tolerance)
 
 
 def _view(filters: Filter, language: str, tolerance: float, sel: Selection,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -294,6 +294,22 @@ def asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, names: Names, lang: st
              for rec, geom in _records(gdf))
     return collection(feats, layer=layer.name, total=total,
                       popup_fields=popup_fields(ASSET_POPUP, lang))
+
+
+def patched_asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, old: Mapping[str, Any],
+                             edited: Collection[int], names: Names, lang: str,
+                             tolerance: float = SIMPLIFY_DEG) -> dict[str, Any]:
+    """:func:`asset_collection` of a layer drawn whole (not cut to a budget) before and after an
+    edit of the assets ``edited``: their features, and those of assets ``old`` lacks, drawn
+    again; every other one taken from ``old`` (a feature shows its own row only)."""
+    kept = {f["properties"]["fid"]: f for f in old["features"]}
+    keys = [fid(layer.name, i) for i in gdf["id"].tolist()]
+    again = gdf["id"].isin(list(edited)).to_numpy() | [k not in kept for k in keys]
+    made = {fid(layer.name, rec["id"]): _feature(geom, asset_props(layer, rec, names, lang),
+                                                 simplify=True, tolerance=tolerance)
+            for rec, geom in _records(gdf[again])}
+    return collection((made[k] if k in made else kept[k] for k in keys), layer=layer.name,
+                      total=len(gdf), popup_fields=popup_fields(ASSET_POPUP, lang))
 
 
 def household_collection(gdf: gpd.GeoDataFrame, names: Names, lang: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from layers import REGISTRY
@@ -151,3 +152,24 @@ def test_a_household_popup_lists_its_open_problems_and_counts_them() -> None:
     assert ("q", "未销号问题") in data["popup_fields"]
     html = rendered({"households": data})
     assert ID_NUMBER not in html and PHONE not in html and "饮水安全·待核实" in html
+
+
+def test_a_patched_layer_is_the_layer_drawn_again() -> None:
+    """After an edit, an uncut layer's drawing is patched: the edited features drawn again, one
+    that joins the set drawn, one that leaves it and one without geometry left out, every other
+    feature kept from before."""
+    layer = REGISTRY.get("roads")
+    before = roads(["not_started", "opening", "opened", "done", "assess"])
+    before.loc[4, "geom"] = None
+    after = before.copy()
+    after.loc[1, "status"] = "opened"  # the edit
+    after = after.drop(index=2)  # left the filtered set
+    joined = roads(["not_started"] * 7).iloc[[6]].assign(status="repairing")  # joined it
+    after = pd.concat([after, joined]).sort_values("id").reset_index(drop=True)
+    old = geojson.asset_collection(layer, before, NAMES, "en")
+    patched = geojson.patched_asset_collection(layer, after, old, {2}, NAMES, "en")
+    assert patched == geojson.asset_collection(layer, after, NAMES, "en")
+    assert [f["properties"]["fid"] for f in patched["features"]] == \
+        ["roads:1", "roads:2", "roads:4", "roads:7"]
+    assert patched["features"][0] is old["features"][0]  # kept, not drawn again
+    assert patched["features"][1]["properties"]["status"] == "opened"
