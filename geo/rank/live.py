@@ -36,8 +36,9 @@ from geo.rank.cover import CoverModel
 from geo.rank.exposure import Outage, People, codes_list
 from geo.rank.gain import Unit
 from geo.rank.merge import GroupKey, Step, group_steps, merge, static_step
-from geo.rank.passage import RoadComponent, RoadGraph
+from geo.rank.passage import RoadGraph
 from geo.rank.plan import LayerInfo, RankInputs, Task, layer_tasks, road_settings, settle
+from geo.rank.road_component import RoadComponent
 from geo.rank.rules import Rules
 from geo.rank.sequence import Pick
 

@@ -10,8 +10,8 @@ import pytest
 
 from geo.demo.generate import generate
 from geo.rank.inputs import inputs_from_frames
-from geo.rank.passage import RoadComponent
 from geo.rank.plan import build_plan
+from geo.rank.road_component import RoadComponent
 from layers import REGISTRY
 from views.queue import load_rules
 
