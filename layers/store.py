@@ -77,10 +77,13 @@ def read_layer(
     include_private: bool = False,
     limit: int | None = None,
     ids: Sequence[int] | None = None,
+    where: Sequence[Any] = (),
 ) -> gpd.GeoDataFrame:
     """The features of one layer that pass every given filter (None = no filter).
 
     ``ids``: only these feature ids (an empty list gives no feature), e.g. the set the map shows.
+    ``where``: further conditions on the layer's table (SQLAlchemy expressions): what a report
+    needs of a large layer is chosen by the database, not by reading it all.
     """
     spec = _layer(layer)
     table = spec.table
@@ -88,7 +91,7 @@ def read_layer(
     columns = [table.c.id, *(table.c[f.column] for f in fields)]
     query = sa.select(*columns, gfn.ST_AsBinary(table.c.geom).label("geom_wkb"))
     conn = connection(bind)
-    for condition in _conditions(conn, spec, statuses, townships, villages, bbox):
+    for condition in [*_conditions(conn, spec, statuses, townships, villages, bbox), *where]:
         query = query.where(condition)
     if ids is not None:  # one array parameter, not one bind per id: the list may be long
         wanted = sa.bindparam("ids", [int(i) for i in ids], type_=sa.dialects.postgresql.ARRAY(sa.BigInteger))

@@ -6,6 +6,7 @@ these tables.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -43,8 +44,8 @@ def repair_rows(bind: sa.Connection, filters: Filter) -> list[dict[str, Any]]:
         gdf = read_layer(bind, layer, statuses=list(filters.statuses) or None,
                          townships=list(filters.townships) or None,
                          villages=list(filters.villages) or None,
-                         ids=None if ids is None else list(ids))
-        gdf = gdf[gdf["status"].notna()]  # undamaged assets have no repair to track
+                         ids=None if ids is None else list(ids),
+                         where=[layer.table.c.status.isnot(None)])  # undamaged: no repair
         for rec in gdf.drop(columns="geom").to_dict("records"):
             rows.append({"layer": layer, **rec})
     return rows
@@ -74,8 +75,9 @@ def _by_status(rows: list[dict[str, Any]], lang: str, filters: Filter) -> pd.Dat
     index = [la.label(lang) for la in filters.asset_layers()]
     columns = [STATUS.label(c, lang) for c in STATUS.codes]
     table = pd.DataFrame(0, index=index, columns=columns)
-    for row in rows:
-        table.loc[row["layer"].label(lang), STATUS.label(row["status"], lang)] += 1
+    counted = Counter((row["layer"].label(lang), row["status"]) for row in rows)
+    for (layer, status), n in counted.items():  # a cell per pair, not per row (.loc is slow)
+        table.loc[layer, STATUS.label(status, lang)] += n
     total = table.sum(axis=1)
     done = table[[STATUS.label(c, lang) for c in FINISHED_STATUSES]].sum(axis=1)
     table[t("col_total", lang)] = total
@@ -127,9 +129,10 @@ def overdue_infra(rows: list[dict[str, Any]], names: Names, lang: str,
 def _houses(bind: sa.Connection, filters: Filter, names: Names, lang: str,
             as_of: dt.date) -> pd.DataFrame:
     """C/D-class houses whose housing risk is still open (the 30 November deadline)."""
+    table = REGISTRY.get("households").table
     gdf = read_layer(bind, "households", townships=list(filters.townships) or None,
-                     villages=list(filters.villages) or None)
-    gdf = gdf[gdf["house_grade"].isin(["C", "D"]) & gdf["risk_housing"].astype(bool)]
+                     villages=list(filters.villages) or None,
+                     where=[table.c.house_grade.in_(["C", "D"]), table.c.risk_housing.is_(True)])
     deadline = house_deadline()
     if not filters.shows_households:  # other layers chosen: no house belongs to the choice
         gdf = gdf.iloc[0:0]
