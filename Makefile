@@ -20,7 +20,7 @@ run: install
 	@$(BIN)/tracker db migrate
 	@$(BIN)/tracker demo --if-empty
 	@$(BIN)/tracker user bootstrap
-	@$(BIN)/streamlit run app.py
+	@$(BIN)/tracker serve
 
 test: $(STAMP)
 	@bash scripts/system-deps.sh test

@@ -1,4 +1,5 @@
-"""舞阳县水毁修复与防返贫跟踪 — the Streamlit app: `streamlit run app.py`.
+"""舞阳县水毁修复与防返贫跟踪 — the Streamlit app: `tracker serve` (cli/serve.py: `streamlit run
+app.py` with Streamlit's old pages/ convention off, so a bookmarked page opens on a fresh server).
 
 This entry script runs on every page: page config, the language switch, the sign-in gate and
 the shared sidebar filters live here, then st.navigation runs the chosen page from pages/.

@@ -143,8 +143,7 @@ def browser_figures(url: str) -> dict[str, float | None]:
     name, password = _bench_account(url)
     village = _journey_village(url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     paints: list[float] = []

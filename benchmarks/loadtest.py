@@ -252,7 +252,7 @@ def _server_pid(base: str) -> int:
                 cmd = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"streamlit" in b" ".join(cmd) and port.encode() in cmd:
+            if b"serve" in cmd and port.encode() in cmd:  # tracker serve (geo.testing.browser)
                 return int(proc.name)
     return 0
 

@@ -1,6 +1,6 @@
 """The ``tracker`` command line: one module per subcommand group (``cli/db.py``, ``cli/demo.py``,
 ``cli/export.py``, ``cli/rank.py``, ``cli/status.py``, ``cli/report.py``, ``cli/user.py``,
-``cli/ledger.py``), each with ``register(subparsers)``.
+``cli/ledger.py``, ``cli/serve.py``), each with ``register(subparsers)``.
 
 Every failure ends in one sentence on stderr and an exit code, never a traceback: the tracker's
 own errors carry theirs, and ``geo.faults.explain`` turns everything else (full disk, permissions,
@@ -24,7 +24,7 @@ from geo.faults import explain
 
 # Modules that contribute subcommands: each has ``register(subparsers)``.
 COMMAND_MODULES = ("cli.db", "cli.demo", "cli.export", "cli.importer", "cli.ledger", "cli.rank",
-                   "cli.status", "cli.report", "cli.user")
+                   "cli.status", "cli.report", "cli.user", "cli.serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

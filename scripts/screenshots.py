@@ -1,7 +1,7 @@
 """README screenshots from the demo county: `make screenshots` writes docs/screenshots/*.png.
 
 A throwaway PostGIS database (geo.testing.databases.temporary_database) is loaded with the demo county
-(geo.demo), `streamlit run app.py` serves it on a free local port, and Debian's headless Chromium,
+(geo.demo), `tracker serve` (streamlit run app.py) serves it on a free local port, and Debian's headless Chromium,
 driven with the browser test's helpers and launch arguments, visits every page in Chinese at
 1500x1100 (and the map and repair list at phone width, 390 px). Each shot waits until its page
 has data: the map until its canvas holds the county's features, the tables until they show, the

@@ -1,4 +1,4 @@
-"""The browser harness: the app under `streamlit run` on a free local port, and one Chromium page
+"""The browser harness: the app under `tracker serve` on a free local port, and one Chromium page
 with its request log. Shared by the browser tests and scripts/screenshots.py (Debian's Chromium;
 Playwright never downloads a browser). It runs the app as a process; it imports no Streamlit.
 """
@@ -49,7 +49,8 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -
 @contextmanager
 def streamlit_server(database_url: str, log_path: Path, user: str,
                      extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free local port against ``database_url``; yields its URL."""
+    """`tracker serve` (`streamlit run app.py`, cli/serve.py) on a free local port against
+    ``database_url``; yields its URL."""
     port = free_port()
     env = {**os.environ, "TRACKER_DATABASE_URL": database_url, "TRACKER_USER": user,
            "TRACKER_BASEMAP": "none", **(extra_env or {})}
@@ -57,8 +58,7 @@ def streamlit_server(database_url: str, log_path: Path, user: str,
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """End to end in a real headless Chromium (Debian's; Playwright never downloads a browser).
 
-`streamlit run app.py` runs as a subprocess against the committed test database. The tests look
+`tracker serve` (streamlit run app.py) runs as a subprocess against the committed test database. The tests look
 inside st_folium's iframe, record every request (anything leaving localhost fails: the app must
 work with no internet), click features on the canvas-rendered map, change filters, download an
 export, and save screenshots of what they saw to build/screenshots/ (git-ignored: a test run never
@@ -191,6 +191,25 @@ def test_pages_render_and_export_downloads(visit: Visit) -> None:
     target = Path(download.path())
     assert target.stat().st_size > 1000
     assert visit.external() == []
+
+
+def test_a_bookmarked_page_opens_on_a_freshly_started_server(browser: Browser,
+                                                              app_database_url: str,
+                                                              app_admin: Credentials) -> None:
+    """The first visitor of a new server who opens /repairs signs in on a working form and
+    lands on the repair list (under `streamlit run app.py` Streamlit's old pages/ convention
+    showed "Page not found" over an inert form until app.py had run once)."""
+    log_path = ROOT / "build" / "streamlit-fresh-test.log"
+    with streamlit_server(app_database_url, log_path, "browser") as fresh:
+        visit = Visit(browser, fresh, (app_admin.name, app_admin.password))
+        try:
+            visit.open("/repairs")  # signs in: fails if the form is inert
+            visit.page.get_by_text("修复优先清单").first.wait_for(timeout=30000)
+            assert visit.page.get_by_text("Page not found").count() == 0
+            assert visit.page.url.endswith("/repairs")
+        finally:
+            visit.close()
+    log_path.unlink(missing_ok=True)
 
 
 def test_the_repair_lists_excel_is_made_when_clicked(visit: Visit) -> None:
