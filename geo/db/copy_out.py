@@ -17,10 +17,13 @@ parameters).
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
+import gc
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -64,14 +67,30 @@ def read_frame(conn: Any, statement: sa.Select[Any], *, wkb: Collection[str] = (
     params = compiled.params or None
     text = str(compiled) if params else str(compiled).replace("%%", "%")
     query = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(text))
-    parts = _received(raw, query, params, columns)
-    if not parts:
-        return pd.DataFrame([], columns=names)  # what pandas makes of no tuples: all object
-    table = pa.concat_tables(parts)
-    tz = raw.info.timezone
-    return pd.DataFrame({name: col.finish(table.column(i), tz)
-                         for i, (name, col) in enumerate(zip(names, columns, strict=True))},
-                        columns=names)
+    with _collector_paused():
+        parts = _received(raw, query, params, columns)
+        if not parts:
+            return pd.DataFrame([], columns=names)  # what pandas makes of no tuples: all object
+        table = pa.concat_tables(parts)
+        tz = raw.info.timezone
+        return pd.DataFrame({name: col.finish(table.column(i), tz)
+                             for i, (name, col) in enumerate(zip(names, columns, strict=True))},
+                            columns=names)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the read makes its objects (geometries, lists): each
+    burst of new objects set off full collections walking every object the process holds, which
+    at province scale cost more than making the objects. What the read makes holds no cycles."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _received(raw: Any, query: sql.Composed, params: Any, columns: list[_Column]) -> list[pa.Table]:
@@ -178,6 +197,18 @@ def _objects(values: pa.ChunkedArray, parse: Callable[[str], object]) -> np.ndar
 
 
 def _geometries(values: pa.ChunkedArray, tz: Any) -> np.ndarray:
-    """Hex on the wire; GEOS parses hex WKB ~20× slower than bytes, so unhex in Python first."""
-    wkb = _objects(values, bytes.fromhex)
-    return np.asarray(shapely.from_wkb(wkb), dtype=object)
+    """Hex on the wire; GEOS parses hex WKB ~3× slower than bytes, so unhex first."""
+    wkb = [_unhexed(chunk).to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    return np.asarray(shapely.from_wkb(np.concatenate(wkb) if wkb else _nones(0)), dtype=object)
+
+
+def _unhexed(chunk: pa.StringArray) -> pa.BinaryArray:
+    """The chunk's values unhexed by one call on its character buffer: they lie end to end
+    there, each of even length (NULL: none), so each value's bytes start at half its offset."""
+    validity, offsets, chars = chunk.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int32, count=chunk.offset + len(chunk) + 1)
+    first, last = int(ends[0]), int(ends[-1])
+    data = binascii.unhexlify(memoryview(chars)[first:last]) if chars is not None else b""
+    halved = pa.py_buffer((ends - first) // 2)
+    return pa.Array.from_buffers(pa.binary(), len(chunk), [validity, halved, pa.py_buffer(data)],
+                                 offset=chunk.offset)
