@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 import sqlalchemy as sa
-from psycopg import sql
+from psycopg import pq, sql
 
 # timestamps and dates in ISO 8601 whatever the session's DateStyle (when it is not ISO)
 _STAMP = "YYYY-MM-DD HH24:MI:SS.US"
@@ -55,10 +55,9 @@ def read_frame(conn: Any, statement: sa.Select[Any], *, wkb: Collection[str] = (
     of WKB (bytea) columns, returned as shapely geometries."""
     bind = conn.connection() if hasattr(conn, "get_bind") else conn  # a Session: its Connection
     raw = bind.connection.dbapi_connection
-    iso = (raw.info.parameter_status("DateStyle") or "").startswith("ISO")
     selected = list(statement.selected_columns)
     names = [c.key for c in selected]
-    columns = [_column(c, c.key in wkb, iso) for c in selected]
+    columns = [_column(c, c.key in wkb, raw) for c in selected]
     copying = statement.with_only_columns(
         *[col.expression.label(f"c{i}") for i, col in enumerate(columns)],
         maintain_column_froms=True)
@@ -136,11 +135,13 @@ def _parse(data: bytearray, columns: list[_Column]) -> pa.Table:
     )
 
 
-def _column(column: Any, is_wkb: bool, iso: bool) -> _Column:
-    """``iso``: the session writes dates and timestamps as ISO 8601 (DateStyle ISO, the
-    default), which Arrow parses; else they are formatted so by ``to_char`` (which costs the
-    server more: at scale 100 a fifth of an asset table's COPY)."""
+def _column(column: Any, is_wkb: bool, raw: Any) -> _Column:
+    """How ``column`` is written and read back on connection ``raw`` (psycopg's). Dates and
+    timestamps as the session writes them under DateStyle ISO (the default), which Arrow
+    parses; under another DateStyle formatted so by ``to_char`` (which costs the server more: at
+    scale 100 a fifth of an asset table's COPY)."""
     kind = column.type
+    iso = (raw.info.parameter_status("DateStyle") or "").startswith("ISO")
     if is_wkb:
         return _Column(sa.func.encode(column, "hex"), pa.string(), _geometries)
     if isinstance(kind, sa.Boolean):
@@ -158,6 +159,8 @@ def _column(column: Any, is_wkb: bool, iso: bool) -> _Column:
     if isinstance(kind, sa.Date):
         return _Column(column if iso else sa.func.to_char(column, "YYYY-MM-DD"), pa.date32(),
                        _inferred)
+    if isinstance(kind, sa.ARRAY) and isinstance(kind.item_type, sa.String):
+        return _Column(column, pa.binary(), _text_arrays(raw))
     if isinstance(kind, sa.ARRAY):
         return _Column(sa.cast(sa.func.array_to_json(column), sa.Text), pa.string(), _json)
     if isinstance(kind, sa.String):
@@ -197,6 +200,20 @@ def _json(values: pa.ChunkedArray, tz: Any) -> np.ndarray:
     more than the decoding); a NULL array is ``null``, so ``None``."""
     decoded = json.loads("[" + ",".join(values.fill_null("null").to_pylist()) + "]")
     return np.fromiter(decoded, dtype=object, count=len(decoded))  # each list one element
+
+
+def _text_arrays(raw: Any) -> Callable[[pa.ChunkedArray, Any], np.ndarray]:
+    """Text arrays as the server writes them, read by psycopg's own loader (so exactly the lists
+    the tuples held): array_to_json cost the server twice the plain form, and its quotes doubled
+    in CSV."""
+    oid = raw.adapters.types["text"].array_oid
+    load = raw.adapters.get_loader(oid, pq.Format.TEXT)(oid, raw).load
+
+    def finish(values: pa.ChunkedArray, tz: Any) -> np.ndarray:
+        return np.fromiter((None if v is None else load(v) for v in values.to_pylist()),
+                           dtype=object, count=len(values))
+
+    return finish
 
 
 def _objects(values: pa.ChunkedArray, parse: Callable[[str], object]) -> np.ndarray:
