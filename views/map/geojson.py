@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -304,7 +305,8 @@ def patched_asset_collection(layer: Layer, gdf: gpd.GeoDataFrame, old: Mapping[s
     again; every other one taken from ``old`` (a feature shows its own row only)."""
     kept = {f["properties"]["fid"]: f for f in old["features"]}
     keys = [fid(layer.name, i) for i in gdf["id"].tolist()]
-    again = gdf["id"].isin(list(edited)).to_numpy() | [k not in kept for k in keys]
+    again = gdf["id"].isin(list(edited)).to_numpy() | np.array([k not in kept for k in keys],
+                                                                dtype=bool)
     made = {fid(layer.name, rec["id"]): _feature(geom, asset_props(layer, rec, names, lang),
                                                  simplify=True, tolerance=tolerance)
             for rec, geom in _records(gdf[again])}

@@ -173,3 +173,13 @@ def test_a_patched_layer_is_the_layer_drawn_again() -> None:
         ["roads:1", "roads:2", "roads:4", "roads:7"]
     assert patched["features"][0] is old["features"][0]  # kept, not drawn again
     assert patched["features"][1]["properties"]["status"] == "opened"
+
+
+def test_a_patched_layer_may_become_empty() -> None:
+    """The only feature of a filtered layer leaves it (its status no longer chosen)."""
+    layer = REGISTRY.get("roads")
+    before = roads(["not_started"])
+    old = geojson.asset_collection(layer, before, NAMES, "zh")
+    patched = geojson.patched_asset_collection(layer, before.iloc[0:0], old, {1}, NAMES, "zh")
+    assert patched == geojson.asset_collection(layer, before.iloc[0:0], NAMES, "zh")
+    assert patched["features"] == [] and patched["total"] == 0
