@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from geo.db.engine import unreachable
 from geo.errors import TrackerError
 from geo.settings import get_settings
-from pages import common
+from pages import common, sign_in
 from views.i18n import LANGS, t
 from views.markdown import literal
 
@@ -77,7 +77,7 @@ def main() -> None:
     url = common.db_url()
     failure: Exception | None = None
     try:
-        account = common.gate(url)
+        account = sign_in.gate(url)
     except Exception as error:  # shown below like any page's error, once navigation is set up
         account, failure = None, error
     # every page is registered either way, so the address asked for (e.g. /repairs) is kept
@@ -89,9 +89,9 @@ def main() -> None:
         if failure is not None:
             raise failure
         if account is None:
-            common.sign_in_form(url)
+            sign_in.sign_in_form(url, language)
             return
-        common.account_box(account)
+        sign_in.account_box(account, language)
         common.sidebar_filters(url, page.url_path)
         page.run()
     except TrackerError as error:

@@ -11,11 +11,11 @@ from geo.db.engine import get_engine
 from geo.errors import AccessDeniedError, TrackerError
 from layers import accounts, audit
 from layers.roles import DEPARTMENT, ROLE
-from pages import common
+from pages import common, sign_in
 
 language = common.lang()
 url = common.db_url()
-me = common.actor()
+me = sign_in.actor()
 if not me.scope.manages_accounts:  # the page is not offered to others; refuse a typed address too
     raise AccessDeniedError("only a county administrator (县级管理员) manages accounts.")
 

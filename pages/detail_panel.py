@@ -16,7 +16,8 @@ from geo.errors import StaleEditError, TrackerError
 from layers import REGISTRY
 from layers.vocabularies import FILING, PASSABLE, STATUS
 from layers.workflow import EDITABLE_FIELDS, change_filing, change_status, edit_fields
-from pages.common import actor, clear_caches, db_url, edited, lang, names
+from pages.common import clear_caches, db_url, edited, lang, names
+from pages.sign_in import actor
 from views.detail import feature_record, record_facts
 from views.edits import status_choices, timeline_frame
 from views.i18n import t

@@ -14,14 +14,14 @@ from geo.db.engine import get_engine
 from geo.io.export import ENCODINGS, FORMAT_LABELS
 from layers import REGISTRY
 from layers.filter import Filter
-from pages import common
+from pages import common, sign_in
 from views.downloads import ExportRequest, export_bytes
 from views.i18n import crs_name
 
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
-actor = common.actor()
+actor = sign_in.actor()
 
 st.subheader(common.tr("export_title"))
 layer_names = ["all", *actor.scope.exportable_layers(REGISTRY.names)]

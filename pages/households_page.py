@@ -9,13 +9,13 @@ import streamlit as st
 from geo.db.engine import get_engine
 from geo.errors import TrackerError
 from layers.vocabularies import CATEGORY
-from pages import common
+from pages import common, sign_in
 from views.household_list import unmask
 
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
-scope = common.actor().scope
+scope = sign_in.actor().scope
 
 st.subheader(common.tr("households_title"))
 st.caption(common.tr("privacy_note" if scope.households_in_full else "privacy_counts"))
@@ -42,7 +42,7 @@ if scope.role in ("admin", "township"):
         if st.button(common.tr("unmask_button"), key="unmask_button"):
             try:
                 with get_engine(url).begin() as conn:  # logged in the same transaction
-                    st.session_state["unmasked"] = unmask(conn, common.actor(), code, reason, language)
+                    st.session_state["unmasked"] = unmask(conn, sign_in.actor(), code, reason, language)
             except TrackerError as error:
                 st.error(common.tr("error_friendly", message=str(error)))
         shown = st.session_state.pop("unmasked", None)  # shown once, not kept in the session

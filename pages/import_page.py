@@ -20,7 +20,7 @@ from geo.errors import TrackerError
 from geo.io.encoding import AmbiguousEncodingError
 from layers import REGISTRY
 from layers.imports.columns import IGNORE, layer_roles, target_label
-from pages import common
+from pages import common, sign_in
 from views import import_report
 from views.i18n import crs_name, t
 from views.imports import ImportReport, ImportRequest, import_upload, recent_imports_frame, upload_tables
@@ -31,7 +31,7 @@ AUTO = ""
 CRS_CHOICES = [AUTO, *EXPORT_EPSGS, gk6_epsg()]
 
 st.subheader(common.tr("im_title"))
-scope = common.actor().scope
+scope = sign_in.actor().scope
 allowed = [name for name in REGISTRY.names if scope.may_import(name)]
 if not allowed:  # the server refuses too (views.imports.authorize); this only spares the form
     st.info(common.tr("im_not_allowed"))
@@ -88,7 +88,7 @@ def request(commit: bool, table: str | None) -> ImportRequest:
         table=table, encoding=encoding or None, crs=str(epsg) if epsg else None, from_gcj02=gcj02,
         make_valid=make_valid, columns=column_choices(previous), values=value_choices(previous),
         bureau=bureau or None, save_mapping=save_mapping, commit=commit,
-        user=common.actor().username,
+        user=sign_in.actor().username,
         overwrite=True if st.session_state.get("im_overwrite_all") else overwrite)
 
 

@@ -32,14 +32,14 @@ from layers.vocabularies import (
     RENOVATION,
     VERIFY_METHOD,
 )
-from pages import common
+from pages import common, sign_in
 from views.ledger import HouseholdCase, LedgerQuery, actions, export_ledger, household_case, problem_photos
 from views.markdown import literal
 
 language = common.lang()
 url = common.db_url()
 filters = common.current_filter()
-actor = common.actor()
+actor = sign_in.actor()
 scope = actor.scope
 rules = ledger_rules()
 today = chinatime.today()

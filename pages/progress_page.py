@@ -10,7 +10,7 @@ from geo.db.engine import get_engine
 from geo.errors import TrackerError
 from geo.io.report import report_pdf, report_xlsx
 from layers.vocabularies import STATUS
-from pages import common
+from pages import common, sign_in
 from views.dispatch import dispatch_report, timeline
 from views.map.geojson import STATUS_COLORS
 from views.progress import data_as_of, house_deadline
@@ -113,8 +113,8 @@ kind = st.radio(common.tr("report_format"), ["pdf", "xlsx"], key="report_format"
 if st.button(common.tr("report_make"), key="report_make"):
     try:
         with get_engine(url).connect() as conn:
-            report = dispatch_report(conn, common.actor().scope, report_date, language,
-                                     common.actor().username)
+            report = dispatch_report(conn, sign_in.actor().scope, report_date, language,
+                                     sign_in.actor().username)
         payload = report_pdf(report) if kind == "pdf" else report_xlsx(report)
     except TrackerError as error:
         st.error(common.tr("error_friendly", message=str(error)))

@@ -8,7 +8,7 @@ import streamlit as st
 from geo import chinatime
 from geo.db.engine import get_engine
 from layers.vocabularies import FINISHED_STATUSES, STATUS
-from pages import common
+from pages import common, sign_in
 from views import edits, queue, search, tabular
 from views.i18n import t
 from views.progress import data_as_of
@@ -84,7 +84,7 @@ with st.expander(common.tr("bulk_title", n=len(chosen)), expanded=bool(chosen)):
             items = edits.bulk_items([{"layer": r.layer, "id": r.id, "name": r.name} for r in chosen],
                                      data["versions"])
             with get_engine(url).begin() as conn:
-                result = edits.bulk_change(conn, common.actor(), items, new, note=note or None, on=on)
+                result = edits.bulk_change(conn, sign_in.actor(), items, new, note=note or None, on=on)
             common.edited(url, [(item.layer, item.id) for item in result.changed])
             st.session_state["bulk_result"] = (len(result.changed),
                                                edits.bulk_refusals_frame(result, language))
