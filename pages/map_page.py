@@ -13,7 +13,7 @@ from geo.settings import get_settings
 from layers import REGISTRY
 from pages import common, detail_panel, map_component
 from views import queue
-from views.map import geojson, render, viewport
+from views.map import geojson, legend, render, viewport
 from views.markdown import literal
 
 language = common.lang()
@@ -123,7 +123,7 @@ with left:
 # the legend scrolls beside the map, no taller than it: what follows starts right under the map
 with right.container(height=render.MAP_SIZE_PX[1], border=False):
     st.markdown(f"**{common.tr('map_legend')}**")
-    st.markdown(render.legend_html(language, render.households_mode(shown)),
+    st.markdown(legend.legend_html(language, legend.households_mode(shown)),
                 unsafe_allow_html=True)  # our labels only
 
 if found is not None and found.layer == "villages":  # the found village's repairs, listed

@@ -1,4 +1,4 @@
-"""The map as folium objects: offline assets, basemaps, labels, styles, drawing order, legend."""
+"""The map as folium objects: offline assets, basemaps, labels, styles, drawing order."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from geo.settings import get_settings
 from layers import REGISTRY
 from tests.helpers.maps import NAMES, XSS, frame, households, rendered, roads
 from views.i18n import LANGS, STRINGS, t
-from views.map import geojson, render, viewport
+from views.map import geojson, legend, render, viewport
 
 
 def test_map_loads_only_vendored_assets_and_they_exist() -> None:
@@ -48,12 +48,6 @@ def test_every_string_has_both_languages() -> None:
         assert set(entry) == set(LANGS), key
     assert t("count_assets", "en", n=3) == "Matching assets: 3"
     assert t("count_assets", "xx", n=3) == t("count_assets", "zh", n=3)
-
-
-def test_legend_lists_statuses_and_layers() -> None:
-    text = render.legend_html("zh")
-    for label in ("未开工", "已完工", "学校", "监测对象"):
-        assert label in text
 
 
 def test_vendor_readme_names_every_directory() -> None:
@@ -130,27 +124,6 @@ def test_frame_styles_bold_county_dashed_townships_faint_villages_translucent_fl
     assert flood["fillColor"] == geojson.DEPTH_COLORS["gt2"]
 
 
-def test_legend_matches_what_is_drawn() -> None:
-    each = render.legend_items("zh", "each")
-    totals = render.legend_items("zh", "totals")
-    colours = {c for _, c, _ in each}
-    assert set(geojson.STATUS_COLORS.values()) | set(geojson.DEPTH_COLORS.values()) <= colours
-    assert {c for _, c in geojson.RISK_COLORS} <= colours
-    assert (geojson.UNDAMAGED_COLOR, "thin") in {(c, s) for _, c, s in each}
-    assert ("乡镇", REGISTRY.get("townships").style.color, "dash") in each
-    bubbles = [(label, c) for label, c, shape in totals if shape == "bubble"]
-    assert [c for _, c in bubbles] == [c for _, c in geojson.SHARE_COLORS]
-    assert [label for label, _ in bubbles] == ["无风险户", "有风险户 >0–10%", "有风险户 10%–30%",
-                                               "有风险户 ≥30%"]
-    assert "dot" not in {shape for _, _, shape in totals}  # no single households drawn
-    assert "监测对象" not in render.legend_html("zh", "totals")
-    assert "农户" not in render.legend_html("zh", "none")
-    assert render.households_mode({}) == "none"
-    assert render.households_mode(
-        {"households": geojson.household_collection(households(3), NAMES, "zh")}) == "each"
-    assert "Households per village" in render.legend_html("en", "totals")
-
-
 def test_power_lines_are_dashed_in_every_state_and_the_legend_tells_lines_apart() -> None:
     for status in ("not_started", None):  # an intact 10 kV line is no road either
         style = render._style({"type": "Feature", "properties": {"layer": "power_lines",
@@ -161,7 +134,7 @@ def test_power_lines_are_dashed_in_every_state_and_the_legend_tells_lines_apart(
                           "geometry": {"type": "LineString", "coordinates": []}})
     assert "dashArray" not in road
     for lang in LANGS:
-        items = {label: shape for label, _, shape in render.legend_items(lang)}
+        items = {label: shape for label, _, shape in legend.legend_items(lang)}
         assert items[REGISTRY.get("roads").label(lang)] == "line"
         assert items[REGISTRY.get("power_lines").label(lang)] == "dash"
         assert items[REGISTRY.get("townships").label(lang)] == "dash"
