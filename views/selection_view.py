@@ -79,9 +79,9 @@ def patch_view(bind: sa.Connection, view: SelectionView, ranked: Queue, names: N
     # a tier filter was selected again in full: every layer may differ
     touched = set(sel.assets) if view.filters.needs_queue else {layer for layer, _ in edits}
     old = view.data["collections"]
-    redraw = touched | _cut_differently(view, sel, budgets)
     whole = {name for name, gdf in view.selection.assets.items()  # drawn uncut before the edit
              if name in view.budgets and len(gdf) <= view.budgets[name]}
+    redraw = touched | _cut_differently(whole, view.budgets, sel, budgets)
     edited = {name: {int(i) for layer, i in edits if layer == name} for name in touched}
     collections = {name: (_collection(sel, name, names, view.language, budgets, view.tolerance,
                                       old[name] if name in whole else None, edited.get(name))
@@ -91,15 +91,14 @@ def patch_view(bind: sa.Connection, view: SelectionView, ranked: Queue, names: N
                  old.get("households"), reuse=(view.data, touched))
 
 
-def _cut_differently(view: SelectionView, sel: Selection, budgets: dict[str, int]) -> set[str]:
-    """Layers whose budget moved where it cuts them, before or after: a layer drawn whole both
-    times is drawn the same whatever its budget (one status more or less in a status filter
-    moves every budget; the other layers need no redraw)."""
-    before = view.selection.assets
+def _cut_differently(whole: set[str], before: dict[str, int], sel: Selection,
+                     budgets: dict[str, int]) -> set[str]:
+    """Layers whose budget moved (from ``before``) where it cuts them, before or after
+    (``whole``: the layers drawn uncut before): a layer drawn whole both times is drawn the same
+    whatever its budget (one status more or less in a status filter moves every budget; the
+    other layers need no redraw)."""
     return {name for name, gdf in sel.assets.items()
-            if budgets[name] != view.budgets.get(name)
-            and (len(gdf) > budgets[name] or name not in before
-                 or len(before[name]) > view.budgets[name])}
+            if budgets[name] != before.get(name) and (len(gdf) > budgets[name] or name not in whole)}
 
 
 def _collection(sel: Selection, name: str, names: Names, language: str, budgets: dict[str, int],

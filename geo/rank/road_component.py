@@ -123,7 +123,7 @@ class RoadComponent:
                 gain.detour_saved_m += (self.vdist[v] - new) * self.units[v].count
         if gain.detour_households:
             gain.detour_saved_m /= gain.detour_households
-        self._gains[tasks] = _Kept(gain, closer, {n for e in edges for n in self.ends[e][:2]})
+        self._gains[tasks] = _Kept(gain, closer, self._ends_of(edges))
         return gain
 
     def complete(self, tasks: Iterable[int]) -> list[Change]:
@@ -149,8 +149,11 @@ class RoadComponent:
             if found:
                 self.bound[i] = max((self.vdist[v] for v in self.tree_villages[i]), default=0.0)
         if done:
-            self._forget(set(done), closer, {n for e in edges for n in self.ends[e][:2]})
+            self._forget(set(done), closer, self._ends_of(edges))
         return changes
+
+    def _ends_of(self, edges: set[int]) -> set[int]:
+        return {n for e in edges for n in self.ends[e][:2]}
 
     def _forget(self, done: set[int], closer: list[dict[int, float]], opened: set[int]) -> None:
         """Drop the kept gains a completion may have changed: it brought the nodes of ``closer``
