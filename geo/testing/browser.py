@@ -114,6 +114,11 @@ class Visit:
         if self.credentials is not None:
             sign_in_page(self.page, *self.credentials)
 
+    def idle(self, timeout_ms: float = 30000) -> None:
+        """Wait until the app's script is not running (Streamlit's status widget is gone): an
+        element of a run still in progress may be replaced before a click on it lands."""
+        self.page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=timeout_ms)
+
     def map_frame(self) -> FrameLocator:
         self.page.locator(MAP_FRAME).wait_for(timeout=30000)
         frame = self.page.frame_locator(MAP_FRAME)

@@ -219,6 +219,7 @@ def test_the_repair_lists_excel_is_made_when_clicked(visit: Visit) -> None:
 
     visit.open("/repairs")
     visit.page.get_by_test_id("stDataFrame").first.wait_for(timeout=30000)
+    visit.idle()  # the file is made by the run the button belongs to
     button = visit.page.get_by_test_id("stDownloadButton").first
     with visit.page.expect_download(timeout=60000) as info:
         button.locator("button").click()
